@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class BackorderConfig(AppConfig):
+    name = "backorder"
+    verbose_name = "Backorders"
+
+    def ready(self) -> None:
+        from backorder import services
+        from stores.provisioning import register_store_setup
+
+        register_store_setup(services.policy_create_store_default)

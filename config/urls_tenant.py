@@ -1,0 +1,24 @@
+"""URLs of a store's host (<slug>.APP_DOMAIN): the merchant app and the merchant API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backorder import views as backorder_views
+from stores import health, views
+from stores.api import StoreDetailApi
+
+api_v1 = [
+    path("store/", StoreDetailApi.as_view(), name="store-detail"),
+]
+
+urlpatterns = [
+    path("", backorder_views.dashboard, name="dashboard"),
+    path("login/", views.store_login, name="login"),
+    path("logout/", views.store_logout, name="logout"),
+    path("auth/handoff/<str:token>/", views.handoff, name="handoff"),
+    path("healthz", health.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

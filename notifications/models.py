@@ -1,0 +1,1 @@
+"""Shopper e-mails and merchant alerts (outbox, templates): see the notifications issue."""

@@ -1,0 +1,25 @@
+"""One error shape for every API answer: {"error": <code>, "message": <what to fix>, ...}."""
+
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "error": "invalid",
+            "message": "Some fields are not valid; see 'fields'.",
+            "fields": response.data if isinstance(response.data, dict) else {"non_field_errors": response.data},
+        }
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        code = getattr(exc, "default_code", "error")
+        if isinstance(exc, exceptions.APIException) and hasattr(exc.detail, "code"):
+            code = exc.detail.code or code
+        response.data = {"error": code, "message": str(detail)}
+        if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+            response.data["retry_after_seconds"] = int(exc.wait)
+    return response

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class StoresConfig(AppConfig):
+    name = "stores"
+    verbose_name = "Stores"
+
+    def ready(self) -> None:
+        from stores import signals  # noqa: F401  (connects cache invalidation)

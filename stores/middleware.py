@@ -1,0 +1,99 @@
+"""Request routing to a store's schema, and keeping sessions on the host they were made for."""
+
+import re
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import set_script_prefix, set_urlconf
+from django.urls.base import get_script_prefix
+
+from stores import tenancy
+from stores.models import Store
+
+STOREFRONT_PATH = re.compile(r"^/(?:storefront|api/storefront/v1)/(?P<public_key>[^/]+)/")
+STORE_ADMIN_PATH = re.compile(r"^/admin/store/(?P<store_id>\d+)(?P<rest>/.*)$")
+
+SESSION_STORE_KEY = "_store_id"
+
+
+def _activate(request: HttpRequest, store: Store, urlconf: str) -> None:
+    request.tenant = store
+    connection.set_tenant(store)
+    request.urlconf = urlconf
+    set_urlconf(urlconf)
+
+
+class StoreResolutionMiddleware:
+    """Selects the store (schema and URLs) for each request.
+
+    - `/storefront/<public_key>/...` and `/api/storefront/v1/<public_key>/...` on the public host: the
+      store that owns the key (the shopper's browser is on the store's own domain, so the host says nothing).
+    - `/admin/store/<id>/...` on the public host: support staff looking at one store's data.
+    - anything else: the store whose domain is the request's host (the public host is a store too).
+    A warm request pays no query for this (stores.tenancy); the schema is set once per request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        try:
+            hostname = request.get_host().rsplit(":", 1)[0].lower()
+        except DisallowedHost:
+            return HttpResponse("Unknown host.", status=400, content_type="text/plain")
+        path = request.path_info
+        if hostname == settings.PUBLIC_HOST:
+            if match := STOREFRONT_PATH.match(path):
+                store = tenancy.store_for_public_key(match["public_key"])
+                if store is None or not store.is_active:
+                    return JsonResponse(
+                        {"error": "unknown_store", "message": "No active store has this public key."}, status=404
+                    )
+                _activate(request, store, settings.STOREFRONT_URLCONF)
+                return self.get_response(request)
+            if match := STORE_ADMIN_PATH.match(path):
+                return self._store_admin(request, int(match["store_id"]), match["rest"])
+        store = tenancy.store_for_host(hostname)
+        if store is None:
+            raise Http404(f'No store is served at "{hostname}".')
+        _activate(request, store, settings.PUBLIC_SCHEMA_URLCONF if store.is_public else settings.ROOT_URLCONF)
+        return self.get_response(request)
+
+    def _store_admin(self, request: HttpRequest, store_id: int, rest: str) -> HttpResponse:
+        store = Store.objects.merchants().filter(pk=store_id).first()
+        if store is None:
+            raise Http404("No such store.")
+        # The store's admin is mounted at the root of its own URLconf, under this prefix, so the admin
+        # builds its links with the store in them and every request names the store it acts on.
+        prefix = f"{get_script_prefix()}admin/store/{store_id}/"
+        request.path_info = rest
+        set_script_prefix(prefix)
+        request.store_admin_prefix = prefix
+        _activate(request, store, settings.STORE_ADMIN_URLCONF)
+        return self.get_response(request)
+
+
+class StoreSessionBindingMiddleware:
+    """A session made on one store's host is worthless on any other host.
+
+    Cookies are host-only already; this also refuses a session cookie replayed onto another host.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        staff_viewing_a_store = hasattr(request, "store_admin_prefix")  # public-host session, admin checks staff
+        if tenant is not None and user is not None and not staff_viewing_a_store and user.is_authenticated:
+            bound_to = request.session.get(SESSION_STORE_KEY)
+            if bound_to is None:
+                request.session[SESSION_STORE_KEY] = tenant.pk
+            elif bound_to != tenant.pk:
+                logout(request)
+        return self.get_response(request)

@@ -1,0 +1,181 @@
+"""Shared (public schema) data: stores, their hosts, people and their access."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone as django_timezone
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+def new_public_key() -> str:
+    """A publishable storefront key: safe to put in a page, only identifies the store."""
+    return "pk_" + secrets.token_urlsafe(18)
+
+
+class StoreQuerySet(models.QuerySet):
+    def merchants(self) -> "StoreQuerySet":
+        return self.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+
+
+class Store(TenantMixin):
+    """One merchant: one BigCommerce store, one PostgreSQL schema, one host."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DEACTIVATED = "deactivated", "Deactivated"
+
+    class Plan(models.TextChoices):
+        TRIAL = "trial", "Trial"
+        STANDARD = "standard", "Standard"
+        PLUS = "plus", "Plus"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=40, unique=True)
+    public_key = models.CharField(max_length=40, unique=True, default=new_public_key)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.TRIAL)
+    timezone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Schemas are created by stores.provisioning (cloned from the checked template), never by save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def host(self) -> str:
+        return f"{self.slug}.{settings.APP_DOMAIN}"
+
+    @property
+    def base_url(self) -> str:
+        port = f":{settings.APP_PORT}" if settings.APP_PORT else ""
+        return f"{settings.APP_SCHEME}://{self.host}{port}"
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a store (the store's own host, or the public host)."""
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, email: str = "", password: str | None = None, **extra):
+        """A person who signs in on the web has their e-mail as username; see User."""
+        user = self.model(username=username.lower(), email=self.normalize_email(email or username), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, email: str = "", password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(username, email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: a merchant (owner or staff of stores) or one of our support staff.
+
+    People who come from BigCommerce are identified by their BigCommerce user id and never merged with
+    another account by e-mail; people who signed up on the web sign in with e-mail and password.
+    """
+
+    # The e-mail (lower case) for people who sign in on the web; "bc-<id>" for people from BigCommerce.
+    username = models.CharField(max_length=254, unique=True)
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    bigcommerce_user_id = models.BigIntegerField(unique=True, null=True, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Backorder support staff: may use the admin.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=django_timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class StoreMembership(models.Model):
+    """Gives a person access to one store, as its owner or as staff."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="one_membership_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()} of {self.store})"
+
+
+class OneTimeLogin(models.Model):
+    """A single-use, short-lived link that signs a person in on a store's host.
+
+    Sessions are host-only, so signing in on the public host (or in the BigCommerce control panel)
+    hands over to the store's host through one of these.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    next_path = models.CharField(max_length=200, default="/")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+
+
+class StaffAuditEntry(models.Model):
+    """What a support engineer changed in a store's data, and when."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Added"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    user_email = models.EmailField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=django_timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "staff audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.user_email} {self.action} {self.object_type} {self.object_id}"

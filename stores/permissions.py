@@ -1,0 +1,27 @@
+"""Who may use a store's merchant API."""
+
+from rest_framework.permissions import BasePermission
+
+from stores import selectors
+
+
+class IsStoreMember(BasePermission):
+    """The caller is signed in and is the owner or staff of the store this host serves."""
+
+    message = "You are not a member of this store."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        tenant = getattr(request, "tenant", None)
+        if not (user and user.is_authenticated) or tenant is None or tenant.is_public:
+            return False
+        return selectors.membership_role(user=user, store=tenant) is not None
+
+
+class IsStoreOwner(IsStoreMember):
+    message = "Only the store's owner may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and (
+            selectors.membership_role(user=request.user, store=request.tenant) == "owner"
+        )

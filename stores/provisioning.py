@@ -1,0 +1,91 @@
+"""Store schemas: cloned from a template schema that `migrate` keeps current.
+
+Cloning is several times faster than running every migration for each new store, but a clone of a stale
+template would carry a schema whose migration history lies (research/django.md §1.5). So `migrate`
+brings the template up to date, and a clone is refused while the template has pending migrations.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django_tenants.utils import quote_schema_name, schema_context, schema_exists
+
+from stores.models import Domain, Store
+
+_store_setup_steps: list[Callable[[Store], None]] = []
+
+
+class StaleTemplateError(RuntimeError):
+    """The template schema is missing or behind the code's migrations."""
+
+
+def register_store_setup(step: Callable[[Store], None]) -> Callable[[Store], None]:
+    """Domain apps register what every new store starts with; each step runs inside the new schema."""
+    if step not in _store_setup_steps:
+        _store_setup_steps.append(step)
+    return step
+
+
+def template_schema_name() -> str:
+    return settings.TENANT_BASE_SCHEMA
+
+
+def template_schema_migrate(*, verbosity: int = 0) -> None:
+    """Create the template schema if needed and apply every tenant migration to it."""
+    name = template_schema_name()
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
+    call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity)
+
+
+def template_pending_migrations() -> list[str]:
+    """Migrations the template schema lacks ("app.name"); empty when it is current."""
+    name = template_schema_name()
+    if not schema_exists(name):
+        return ["(the template schema does not exist)"]
+    with schema_context(name):
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def store_schema_create(*, store: Store) -> None:
+    """Give a new store its schema, cloned from the template, then run the registered setup steps.
+
+    Runs inside the caller's transaction: PostgreSQL DDL is transactional, so a failure leaves nothing.
+    """
+    pending = template_pending_migrations()
+    if pending:
+        raise StaleTemplateError(
+            f"The template schema {template_schema_name()!r} is missing migrations "
+            f"({', '.join(pending[:5])}{'…' if len(pending) > 5 else ''}); run `python manage.py migrate` first."
+        )
+    store.create_schema(check_if_exists=False, verbosity=0)
+    with schema_context(store.schema_name):
+        for step in _store_setup_steps:
+            step(store)
+
+
+def store_schema_create_by_migrations(*, store: Store) -> None:
+    """The slow path, kept for measuring against cloning (bench/provisioning.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {quote_schema_name(store.schema_name)}")
+    call_command("migrate_schemas", tenant=True, schema_name=store.schema_name, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+    with schema_context(store.schema_name):
+        for step in _store_setup_steps:
+            step(store)
+
+
+def public_tenant_ensure() -> Store:
+    """The public site is a tenant too (django-tenants routes it by host): make sure it exists."""
+    public, _ = Store.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME, defaults={"name": "Backorder", "slug": "public-site"}
+    )
+    Domain.objects.filter(tenant=public).exclude(domain=settings.PUBLIC_HOST).update(is_primary=False)
+    Domain.objects.update_or_create(domain=settings.PUBLIC_HOST, defaults={"tenant": public, "is_primary": True})
+    return public

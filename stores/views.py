@@ -1,0 +1,105 @@
+"""Sign-up and sign-in pages.
+
+On the public host: landing, sign-up, sign-in (which hands over to the store's host: sessions are
+host-only), password reset. On a store's host: sign-in, sign-out, and redeeming a hand-over link.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stores import selectors, services
+from stores.forms import EmailAuthenticationForm, SignUpForm
+from stores.middleware import SESSION_STORE_KEY
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "stores/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.store_sign_up(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            return HttpResponseRedirect(services.one_time_login_create(user=result.user, store=result.store))
+    return render(request, "stores/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def public_login(request: HttpRequest) -> HttpResponse:
+    """Check the password here, then send the person to their store's host, signed in there."""
+    form = EmailAuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        stores = list(selectors.stores_for_user(user=user))
+        if len(stores) == 1:
+            return HttpResponseRedirect(services.one_time_login_create(user=user, store=stores[0]))
+        if not stores:
+            form.add_error(None, "This account has no store yet. Sign up to create one.")
+        else:
+            links = [(store, services.one_time_login_create(user=user, store=store)) for store in stores]
+            return render(request, "stores/choose_store.html", {"links": links})
+    return render(request, "stores/login.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "stores/password_reset.html"
+    email_template_name = "stores/password_reset_email.txt"
+    subject_template_name = "stores/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "stores/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+@require_http_methods(["GET", "POST"])
+def store_login(request: HttpRequest) -> HttpResponse:
+    """Sign in directly on a store's host (members of this store only)."""
+    form = EmailAuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        if selectors.membership_role(user=user, store=request.tenant) is None:
+            form.add_error(None, "This account has no access to this store.")
+        else:
+            login(request, user)
+            request.session[SESSION_STORE_KEY] = request.tenant.pk
+            return redirect(_safe_next(request.GET.get("next")))
+    return render(request, "stores/login.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def handoff(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.one_time_login_redeem(token=token, store=request.tenant)
+    if link is None:
+        messages.error(request, "That sign-in link has expired or was already used. Please sign in.")
+        return redirect("login")
+    logout(request)
+    login(request, link.user, backend="stores.auth.EmailBackend")
+    request.session[SESSION_STORE_KEY] = request.tenant.pk
+    return redirect(_safe_next(link.next_path))
+
+
+@require_POST
+def store_logout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("login")
+
+
+def _safe_next(path: str | None) -> str:
+    if path and path.startswith("/") and not path.startswith("//"):
+        return path
+    return "/"

@@ -154,6 +154,9 @@ class OneTimeLogin(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
 
+    def __str__(self) -> str:
+        return f"sign-in link for {self.user_id} on store {self.store_id}"
+
 
 class StaffAuditEntry(models.Model):
     """What a support engineer changed in a store's data, and when."""

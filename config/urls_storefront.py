@@ -1,10 +1,14 @@
-"""URLs reached through a storefront public key (the store comes from the key, on the public host)."""
+"""URLs reached through a storefront public key (the store comes from the key, on the public host).
 
-from django.urls import path
+Trailing slashes are optional on the storefront API.
+"""
+
+from django.urls import re_path
 
 from backorder import storefront_api
 
+PREFIX = r"^api/storefront/v1/(?P<public_key>[^/]+)/"
+
 urlpatterns = [
-    path("api/storefront/v1/<str:public_key>/config", storefront_api.StorefrontConfigApi.as_view()),
-    path("api/storefront/v1/<str:public_key>/config/", storefront_api.StorefrontConfigApi.as_view()),
+    re_path(PREFIX + r"config/?$", storefront_api.StorefrontConfigApi.as_view(), name="storefront-config"),
 ]

@@ -4,6 +4,8 @@ On the public host: landing, sign-up, sign-in (which hands over to the store's h
 host-only), password reset. On a store's host: sign-in, sign-out, and redeeming a hand-over link.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -13,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stores import selectors, services
+from stores import provisioning, selectors, services
 from stores.forms import EmailAuthenticationForm, SignUpForm
 from stores.middleware import SESSION_STORE_KEY
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -28,6 +32,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = services.store_sign_up(**form.cleaned_data)
+        except provisioning.StaleTemplateError:
+            logger.exception("Sign-up refused: the store template schema is not current")
+            return render(request, "stores/signup_unavailable.html", status=503)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:

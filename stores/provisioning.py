@@ -5,16 +5,19 @@ template would carry a schema whose migration history lies (research/django.md Â
 brings the template up to date, and a clone is refused while the template has pending migrations.
 """
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django_tenants.clone import CloneSchema
 from django_tenants.utils import quote_schema_name, schema_context, schema_exists
 
 from stores.models import Domain, Store
 
+logger = logging.getLogger(__name__)
 _store_setup_steps: list[Callable[[Store], None]] = []
 
 
@@ -40,6 +43,27 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
     call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity)
+    CloneSchema()._create_clone_schema_function()  # current with the installed django-tenants
+    catalog_statistics_refresh()
+
+
+def catalog_statistics_refresh() -> None:
+    """ANALYZE PostgreSQL's own catalogs, which the clone function reads.
+
+    A new database has no statistics on them until autovacuum gets round to it, and the clone then
+    plans badly: measured 0.9 s per clone before and 0.05 s after (bench/provisioning.py).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT quote_ident(relname) FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
+            "AND relkind = 'r' AND NOT relisshared"
+        )
+        for (table,) in cursor.fetchall():
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"ANALYZE pg_catalog.{table}")
+            except DatabaseError:
+                logger.warning("Could not ANALYZE pg_catalog.%s (not the database owner?)", table)
 
 
 def template_pending_migrations() -> list[str]:
@@ -64,10 +88,22 @@ def store_schema_create(*, store: Store) -> None:
             f"The template schema {template_schema_name()!r} is missing migrations "
             f"({', '.join(pending[:5])}{'â€¦' if len(pending) > 5 else ''}); run `python manage.py migrate` first."
         )
-    store.create_schema(check_if_exists=False, verbosity=0)
+    _clone_template(store.schema_name)
     with schema_context(store.schema_name):
         for step in _store_setup_steps:
             step(store)
+
+
+def _clone_template(schema_name: str) -> None:
+    """Copy the template's tables and rows, its migration history included (so no fake migrate is needed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regproc('public.clone_schema') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            CloneSchema()._create_clone_schema_function()
+        if schema_exists(schema_name, case_sensitive=False):
+            raise ValueError(f"A schema named {schema_name!r} already exists.")
+        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template_schema_name(), schema_name])
+    connection.set_schema_to_public()
 
 
 def store_schema_create_by_migrations(*, store: Store) -> None:

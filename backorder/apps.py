@@ -10,3 +10,4 @@ class BackorderConfig(AppConfig):
         from stores.provisioning import register_store_setup
 
         register_store_setup(services.policy_create_store_default)
+        from backorder import handlers  # noqa: F401  (registers webhook handlers and connection steps)

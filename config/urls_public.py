@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stores import health, views
+from stores.bigcommerce import views as bigcommerce_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +24,12 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="stores/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("bigcommerce/auth", bigcommerce_views.auth, name="bigcommerce-auth"),
+    path("bigcommerce/load", bigcommerce_views.load, name="bigcommerce-load"),
+    path("bigcommerce/uninstall", bigcommerce_views.uninstall, name="bigcommerce-uninstall"),
+    path("bigcommerce/remove-user", bigcommerce_views.remove_user, name="bigcommerce-remove-user"),
+    path("bigcommerce/webhooks", bigcommerce_views.webhooks, name="bigcommerce-webhooks"),
+    path("bigcommerce/connect/<str:token>/", bigcommerce_views.connect, name="bigcommerce-connect"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("livez", health.livez, name="livez"),

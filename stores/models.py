@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone as django_timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
+from stores.crypto import EncryptedTextField
+
 
 def new_public_key() -> str:
     """A publishable storefront key: safe to put in a page, only identifies the store."""
@@ -27,6 +29,12 @@ class Store(TenantMixin):
         ACTIVE = "active", "Active"
         DEACTIVATED = "deactivated", "Deactivated"
 
+    class Connection(models.TextChoices):
+        NOT_CONNECTED = "not_connected", "Not connected"
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECTING = "needs_reconnecting", "Needs reconnecting"
+        UNINSTALLED = "uninstalled", "Uninstalled"
+
     class Plan(models.TextChoices):
         TRIAL = "trial", "Trial"
         STANDARD = "standard", "Standard"
@@ -41,6 +49,18 @@ class Store(TenantMixin):
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The BigCommerce connection (empty until the app is installed on a BigCommerce store).
+    bigcommerce_store_hash = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    bigcommerce_store_id = models.CharField(max_length=32, blank=True, help_text="Numeric id used in webhooks.")
+    connection = models.CharField(max_length=20, choices=Connection.choices, default=Connection.NOT_CONNECTED)
+    access_token = EncryptedTextField(blank=True)
+    scopes = models.TextField(blank=True)
+    webhook_secret = EncryptedTextField(blank=True)
+    webhook_secret_digest = models.CharField(max_length=64, blank=True)
+    storefront_origins = models.JSONField(default=list, blank=True)
+    native_backorders = models.BooleanField(default=True, help_text="BigCommerce's native backorders are on.")
+    connected_at = models.DateTimeField(null=True, blank=True)
 
     # Schemas are created by stores.provisioning (cloned from the checked template), never by save().
     auto_create_schema = False
@@ -182,3 +202,52 @@ class StaffAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_email} {self.action} {self.object_type} {self.object_id}"
+
+
+class CallbackTokenUse(models.Model):
+    """A BigCommerce callback JWT that was used; its `jti` is refused ever after (replay protection)."""
+
+    jti = models.CharField(max_length=128, unique=True)
+    store_hash = models.CharField(max_length=32)
+    expires_at = models.DateTimeField(db_index=True, help_text="After this the token is dead anyway; row may go.")
+    used_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self) -> str:
+        return self.jti
+
+
+class WebhookEvent(models.Model):
+    """One webhook delivery from BigCommerce, stored as received and processed later, exactly once.
+
+    `dedupe_key` is the `webhook-id` header when present, else (store, scope, created_at, hash): `hash`
+    alone repeats across different events of the same entity.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed, will retry"
+        DEAD = "dead", "Dead letter"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    scope = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=django_timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=django_timezone.now)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["store", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "failed"]),
+                name="webhook_event_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} ({self.get_status_display()})"

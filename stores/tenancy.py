@@ -27,8 +27,12 @@ def public_key_key(public_key: str) -> str:
     return f"tenancy:pk:{public_key}"
 
 
+# Secrets never go into a cache: an instance built from the cache loads them from the database if asked.
+CACHED_FIELDS = [f.attname for f in Store._meta.concrete_fields if f.name not in {"access_token", "webhook_secret"}]
+
+
 def _store_fields(store: Store) -> dict:
-    return {field.attname: getattr(store, field.attname) for field in Store._meta.concrete_fields}
+    return {name: store.__dict__[name] for name in CACHED_FIELDS}
 
 
 def _store_from_fields(fields: dict) -> Store:
@@ -72,6 +76,19 @@ def store_for_public_key(public_key: str) -> Store | None:
         return Store.objects.merchants().filter(public_key=public_key).first()
 
     return _lookup(public_key_key(public_key), load)
+
+
+def bigcommerce_hash_key(store_hash: str) -> str:
+    return f"tenancy:bc:{store_hash}"
+
+
+def store_for_bigcommerce_hash(store_hash: str) -> Store | None:
+    """The store (active or not) connected to a BigCommerce store hash."""
+
+    def load():
+        return Store.objects.merchants().filter(bigcommerce_store_hash=store_hash).first()
+
+    return _lookup(bigcommerce_hash_key(store_hash), load)
 
 
 def forget(cache_keys: list[str]) -> None:

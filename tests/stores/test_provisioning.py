@@ -19,10 +19,8 @@ def test_migrate_keeps_the_template_current():
 @pytest.mark.django_db
 def test_a_clone_from_a_stale_template_is_refused(public_client):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM tenant_template.django_migrations WHERE app = 'backorder' AND name = '0001_initial'"
-        )
-    assert provisioning.template_pending_migrations() == ["backorder.0001_initial"]
+        cursor.execute("DELETE FROM tenant_template.django_migrations WHERE app = 'backorder'")
+    assert "backorder.0001_initial" in provisioning.template_pending_migrations()
 
     with pytest.raises(provisioning.StaleTemplateError, match="run `python manage.py migrate`"):
         services.store_sign_up(email="a@shop.example", password=PASSWORD, store_name="Stale Shop")

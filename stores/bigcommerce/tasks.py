@@ -1,0 +1,127 @@
+"""Background work of the BigCommerce adapter (django-q2 entry points; each safe to run twice)."""
+
+import logging
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from stores.bigcommerce import connection as bc_connection
+from stores.bigcommerce import errors
+from stores.bigcommerce.webhooks import handlers_for
+from stores.models import Store, WebhookEvent
+from stores.tasks import store_task
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BATCH_SIZE = 100
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min, ~2 h between tries; after MAX_ATTEMPTS an event is a dead letter."""
+    return timedelta(seconds=min(30 * 4 ** (attempts - 1), 6 * 3600))
+
+
+@store_task
+def store_connection_set_up() -> dict:
+    """After an install: webhooks, one widget script per storefront channel, CORS origins, then the
+    domain apps' first steps (catalog sync)."""
+    store = Store.objects.get(schema_name=connection.schema_name)
+    client = bc_connection.client_for(store)
+    hooks = bc_connection.webhooks_register(store=store, client=client)
+    channels = bc_connection.storefront_channels(client=client)
+    scripts = bc_connection.scripts_install(store=store, client=client, channels=channels)
+    origins = bc_connection.storefront_origins(channels)
+    if origins != store.storefront_origins:
+        store.storefront_origins = origins
+        store.save(update_fields=["storefront_origins"])
+    for step in bc_connection.connected_steps():
+        step(store)
+    return {"hooks": hooks, "scripts": scripts, "origins": origins}
+
+
+@store_task
+def webhook_events_process(*, store_id: int) -> int:
+    """Process the store's due events in arrival order, in batches; each handler sees its scopes' events
+    of a batch at once. A failing handler's events are retried later, then parked as dead letters."""
+    processed = 0
+    while True:
+        with transaction.atomic():
+            events = list(
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(store_id=store_id, status__in=[WebhookEvent.Status.PENDING, WebhookEvent.Status.FAILED])
+                .filter(next_attempt_at__lte=timezone.now())
+                .order_by("received_at", "id")[:BATCH_SIZE]
+            )
+            if not events:
+                return processed
+            store = Store.objects.get(pk=store_id)
+            _process_batch(store, events)
+            processed += len(events)
+
+
+def _process_batch(store: Store, events: list[WebhookEvent]) -> None:
+    by_handler: dict = {}
+    for event in events:
+        for handler in handlers_for(event.scope):
+            by_handler.setdefault(handler, []).append(event)
+    failed: dict[int, str] = {}
+    for handler, handled in by_handler.items():
+        try:
+            with transaction.atomic():
+                handler(store, [event.payload for event in handled])
+        except errors.AuthenticationError:
+            _store_needs_reconnecting(store)
+            failed.update({e.pk: "BigCommerce refused the store's token" for e in handled})
+        except Exception as exc:  # a handler's failure must not lose the event: record it and retry
+            logger.exception("Webhook handler %s failed for store %s", handler.__qualname__, store.slug)
+            failed.update({e.pk: f"{type(exc).__name__}: {exc}"[:2000] for e in handled})
+    now = timezone.now()
+    for event in events:
+        event.attempts += 1
+        if event.pk in failed:
+            event.last_error = failed[event.pk]
+            dead = event.attempts >= MAX_ATTEMPTS
+            event.status = WebhookEvent.Status.DEAD if dead else WebhookEvent.Status.FAILED
+            event.next_attempt_at = now + retry_delay(event.attempts)
+        else:
+            event.status = WebhookEvent.Status.DONE
+            event.processed_at = now
+            event.last_error = ""
+    WebhookEvent.objects.bulk_update(events, ["attempts", "status", "next_attempt_at", "processed_at", "last_error"])
+
+
+def _store_needs_reconnecting(store: Store) -> None:
+    if store.connection == Store.Connection.CONNECTED:
+        store.connection = Store.Connection.NEEDS_RECONNECTING
+        store.save(update_fields=["connection", "updated_at"])
+
+
+def webhook_events_sweep() -> int:
+    """Every minute: queue processing for stores with due events (retries, or a missed wake-up)."""
+    due = (
+        WebhookEvent.objects.filter(
+            Q(status=WebhookEvent.Status.PENDING) | Q(status=WebhookEvent.Status.FAILED),
+            next_attempt_at__lte=timezone.now(),
+        )
+        .values_list("store_id", "store__schema_name")
+        .distinct()
+    )
+    count = 0
+    for store_id, schema_name in due:
+        async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store_id, schema_name=schema_name)
+        count += 1
+    return count
+
+
+def webhook_events_redrive(*, event_ids: list[int]) -> int:
+    """Staff re-drive dead letters: they become pending again and are processed at once."""
+    events = WebhookEvent.objects.filter(pk__in=event_ids, status=WebhookEvent.Status.DEAD)
+    stores = set(events.values_list("store_id", "store__schema_name"))
+    updated = events.update(status=WebhookEvent.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    for store_id, schema_name in stores:
+        async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store_id, schema_name=schema_name)
+    return updated

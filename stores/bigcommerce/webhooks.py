@@ -78,9 +78,12 @@ def _signature_valid(headers, raw_body: bytes) -> bool:
 def webhook_authentic(*, store: Store, headers, raw_body: bytes) -> bool:
     """Authentic = the per-store secret header we registered with the hook, or a valid signature."""
     secret = headers.get(SECRET_HEADER)
-    if secret and store.webhook_secret_digest:
-        if hmac.compare_digest(webhook_secret_digest(secret), store.webhook_secret_digest):
-            return True
+    if (
+        secret
+        and store.webhook_secret_digest
+        and hmac.compare_digest(webhook_secret_digest(secret), store.webhook_secret_digest)
+    ):
+        return True
     return _signature_valid(headers, raw_body)
 
 

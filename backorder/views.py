@@ -1,15 +1,19 @@
 """The merchant's pages on the store host."""
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from backorder.models import CatalogSync
 from stores import selectors
+from stores.bigcommerce.connect import sandbox_enabled
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     if selectors.membership_role(user=request.user, store=request.tenant) is None:
         return redirect_to_login(request.get_full_path())
-    install_url = f"{settings.BIGCOMMERCE_LOGIN_URL}/app/{settings.BIGCOMMERCE_CLIENT_ID}/install"
-    return render(request, "backorder/dashboard.html", {"bigcommerce_install_url": install_url})
+    context = {
+        "sandbox_enabled": sandbox_enabled(),
+        "catalog_sync": CatalogSync.objects.first(),
+    }
+    return render(request, "backorder/dashboard.html", context)

@@ -47,6 +47,8 @@ BIGCOMMERCE_CLIENT_ID = env_str("BIGCOMMERCE_CLIENT_ID", "backorder-local-client
 BIGCOMMERCE_CLIENT_SECRET = env_str("BIGCOMMERCE_CLIENT_SECRET", "backorder-local-client-secret")
 BIGCOMMERCE_API_URL = (env_str("BIGCOMMERCE_API_URL") or "https://api.bigcommerce.com").rstrip("/")
 BIGCOMMERCE_LOGIN_URL = (env_str("BIGCOMMERCE_LOGIN_URL") or "https://login.bigcommerce.com").rstrip("/")
+# "Try it with the sandbox store" (stores/bigcommerce/sandbox): on when DEBUG is on and the API is on loopback.
+BIGCOMMERCE_SANDBOX = env_bool("BIGCOMMERCE_SANDBOX", DEBUG or TESTING)
 
 # `stores` comes first so that its `migrate` (which also keeps the store template current) wins.
 SHARED_APPS = [
@@ -108,7 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stores.middleware.StoreSessionBindingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "stores.middleware.FramingPolicyMiddleware",
 ]
 
 TEMPLATES = [
@@ -239,6 +241,9 @@ if not DEBUG and APP_SCHEME == "https":
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The app runs inside the BigCommerce control panel's iFrame (a third-party context).
+    SESSION_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SAMESITE = "None"
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backorder import views as backorder_views
 from stores import health, views
 from stores.api import StoreDetailApi
+from stores.bigcommerce import connect
 
 api_v1 = [
     path("store/", StoreDetailApi.as_view(), name="store-detail"),
@@ -16,6 +17,9 @@ urlpatterns = [
     path("login/", views.store_login, name="login"),
     path("logout/", views.store_logout, name="logout"),
     path("auth/handoff/<str:token>/", views.handoff, name="handoff"),
+    path("auth/check/", views.session_check, name="session-check"),
+    path("connect/bigcommerce/", connect.connect_bigcommerce, name="connect-bigcommerce"),
+    path("connect/sandbox/", connect.connect_sandbox, name="connect-sandbox"),
     path("healthz", health.healthz, name="healthz"),
     path("livez", health.livez, name="livez"),
     path("api/v1/", include(api_v1)),

@@ -1,6 +1,7 @@
 """Request routing to a store's schema, and keeping sessions on the host they were made for."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -97,3 +98,37 @@ class StoreSessionBindingMiddleware:
             elif bound_to != tenant.pk:
                 logout(request)
         return self.get_response(request)
+
+
+class FramingPolicyMiddleware:
+    """Only the store's own BigCommerce control panel (and BigCommerce's login host) may frame the app.
+
+    Replaces X-Frame-Options with CSP `frame-ancestors`; in production the session and CSRF cookies are
+    `SameSite=None; Secure; Partitioned` so that they work inside the control panel's iFrame.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        login = urlsplit(settings.BIGCOMMERCE_LOGIN_URL)
+        self.login_origin = f"{login.scheme}://{login.netloc}"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        tenant = getattr(request, "tenant", None)
+        ancestors = ["'self'"]
+        if tenant is not None and not tenant.is_public and tenant.bigcommerce_store_hash:
+            ancestors += [f"https://store-{tenant.bigcommerce_store_hash}.mybigcommerce.com", self.login_origin]
+        elif tenant is not None and tenant.is_public and request.path_info.startswith("/bigcommerce/"):
+            ancestors += ["https://*.mybigcommerce.com", self.login_origin]
+        policy = response.get("Content-Security-Policy", "")
+        if "frame-ancestors" not in policy:
+            directive = "frame-ancestors " + " ".join(ancestors)
+            response["Content-Security-Policy"] = f"{policy}; {directive}" if policy else directive
+        if "X-Frame-Options" in response:
+            del response["X-Frame-Options"]
+        if settings.SESSION_COOKIE_SAMESITE == "None":
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+                morsel = response.cookies.get(name)
+                if morsel is not None and "Partitioned" not in morsel["samesite"]:
+                    morsel["samesite"] = "None; Partitioned"  # Python 3.11's cookies know no Partitioned flag
+        return response

@@ -5,6 +5,7 @@ host-only), password reset. On a store's host: sign-in, sign-out, and redeeming 
 """
 
 import logging
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -12,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stores import provisioning, selectors, services
@@ -96,7 +97,21 @@ def handoff(request: HttpRequest, token: str) -> HttpResponse:
     logout(request)
     login(request, link.user, backend="stores.auth.EmailBackend")
     request.session[SESSION_STORE_KEY] = request.tenant.pk
-    return redirect(_safe_next(link.next_path))
+    # If the browser refuses our cookie (inside the control panel's iFrame), the check page offers a
+    # fresh link that opens the app in a new tab.
+    spare = services.one_time_login_create(user=link.user, store=request.tenant, next_path=link.next_path)
+    query = urlencode({"next": _safe_next(link.next_path), "spare": urlsplit(spare).path})
+    return redirect(f"{reverse('session-check')}?{query}")
+
+
+def session_check(request: HttpRequest) -> HttpResponse:
+    next_path = _safe_next(request.GET.get("next"))
+    if request.user.is_authenticated:
+        return redirect(next_path)
+    spare = request.GET.get("spare", "")
+    if not spare.startswith("/auth/handoff/"):
+        return redirect("login")
+    return render(request, "stores/open_in_new_tab.html", {"spare": spare})
 
 
 @require_POST

@@ -39,8 +39,23 @@ def test_a_wrong_password_is_refused_with_a_message(make_store, public_client):
 def test_a_sign_in_link_works_once(make_store):
     store = make_store()
     path = urlsplit(services.one_time_login_create(user=store.owner, store=store)).path
-    assert Client(HTTP_HOST=store.host).get(path)["Location"] == "/"
+    browser = Client(HTTP_HOST=store.host)
+    assert browser.get(path, follow=True).redirect_chain[-1][0] == "/"
     assert Client(HTTP_HOST=store.host).get(path)["Location"] == "/login/"
+
+
+@pytest.mark.django_db
+def test_a_browser_that_refuses_the_cookie_is_offered_the_app_in_a_new_tab(make_store):
+    store = make_store()
+    path = urlsplit(services.one_time_login_create(user=store.owner, store=store)).path
+    check = Client(HTTP_HOST=store.host).get(path)["Location"]
+    cookieless = Client(HTTP_HOST=store.host).get(check)  # the cookie set by the hand-over never came back
+    assert cookieless.status_code == 200
+    assert "Open Backorder in a new tab" in cookieless.content.decode()
+    spare = cookieless.context["spare"]
+    new_tab = Client(HTTP_HOST=store.host)
+    assert new_tab.get(spare, follow=True).redirect_chain[-1][0] == "/"
+    assert new_tab.get("/").status_code == 200
 
 
 @pytest.mark.django_db

@@ -18,7 +18,8 @@ def sign_up(public_client, **overrides):
 
 
 @pytest.mark.django_db
-def test_sign_up_creates_store_schema_host_and_owner_and_lands_signed_in_on_the_store_host(public_client):
+def test_sign_up_creates_store_schema_host_and_owner_and_lands_signed_in_on_the_store_host(public_client, settings):
+    settings.BIGCOMMERCE_API_URL = "http://127.0.0.1:8001"  # the demo's sandbox: "Try it" is offered
     response = sign_up(public_client)
 
     assert response.status_code == 302
@@ -39,6 +40,17 @@ def test_sign_up_creates_store_schema_host_and_owner_and_lands_signed_in_on_the_
     page = landed.content.decode()
     assert "Connect your BigCommerce store" in page
     assert "Try it with the sandbox store" in page
+
+
+@pytest.mark.django_db
+def test_the_sandbox_is_not_offered_against_the_real_bigcommerce(make_store, settings):
+    settings.BIGCOMMERCE_API_URL = "https://api.bigcommerce.com"
+    store = make_store()
+    from tests.conftest import store_client
+
+    page = store_client(store, signed_in_as=store.owner).get("/").content.decode()
+    assert "Connect your BigCommerce store" in page
+    assert "Try it with the sandbox store" not in page
 
 
 @pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from stores.models import Domain, StaffAuditEntry, Store, StoreMembership, User
-from stores.store_admin import AuditedModelAdmin
+from stores.models import Domain, StaffAuditEntry, Store, StoreMembership, User, WebhookEvent
+from stores.store_admin import AuditedModelAdmin, audit_record
 
 
 class DomainInline(admin.TabularInline):
@@ -22,10 +22,18 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(AuditedModelAdmin):
-    list_display = ["name", "slug", "status", "plan", "member_count", "primary_domain", "created_at", "open_data"]
-    list_filter = ["status", "plan"]
-    search_fields = ["name", "slug", "schema_name", "public_key", "domains__domain", "memberships__user__email"]
-    readonly_fields = ["schema_name", "public_key", "created_at", "updated_at", "open_data"]
+    list_display = [
+        "name", "slug", "status", "connection", "plan", "member_count", "primary_domain", "created_at", "open_data"
+    ]  # fmt: skip
+    list_filter = ["status", "connection", "plan"]
+    search_fields = [
+        "name", "slug", "schema_name", "public_key", "bigcommerce_store_hash", "domains__domain",
+        "memberships__user__email",
+    ]  # fmt: skip
+    readonly_fields = [
+        "schema_name", "public_key", "bigcommerce_store_hash", "bigcommerce_store_id", "connection", "scopes",
+        "storefront_origins", "connected_at", "reconciled_at", "created_at", "updated_at", "open_data",
+    ]  # fmt: skip
     fields = ["name", "slug", "status", "plan", "timezone", "language", *readonly_fields]
     inlines = [DomainInline, MembershipInline]
     date_hierarchy = "created_at"
@@ -93,3 +101,35 @@ class StaffAuditEntryAdmin(admin.ModelAdmin):
 admin.site.site_header = "Backorder support"
 admin.site.site_title = "Backorder support"
 admin.site.index_title = "Stores and people"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """The webhook inbox: what arrived, what failed, and the dead letters staff can send again."""
+
+    list_display = ["received_at", "store", "scope", "status", "attempts", "next_attempt_at", "short_error"]
+    list_filter = ["status", "scope"]
+    search_fields = ["store__name", "store__slug", "scope", "dedupe_key"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    date_hierarchy = "received_at"
+    actions = ["redrive"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Last error")
+    def short_error(self, event: WebhookEvent) -> str:
+        return event.last_error[:80]
+
+    @admin.action(description="Re-drive the selected dead letters")
+    def redrive(self, request, queryset):
+        from stores.bigcommerce.tasks import webhook_events_redrive
+
+        ids = list(queryset.values_list("pk", flat=True))
+        count = webhook_events_redrive(event_ids=ids)
+        for event in queryset.filter(pk__in=ids):
+            audit_record(request=request, action=StaffAuditEntry.Action.CHANGE, obj=event, changes={"redrive": True})
+        self.message_user(request, f"{count} dead letter(s) queued again.")

@@ -61,6 +61,7 @@ class Store(TenantMixin):
     storefront_origins = models.JSONField(default=list, blank=True)
     native_backorders = models.BooleanField(default=True, help_text="BigCommerce's native backorders are on.")
     connected_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
 
     # Schemas are created by stores.provisioning (cloned from the checked template), never by save().
     auto_create_schema = False

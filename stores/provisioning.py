@@ -117,6 +117,25 @@ def store_schema_create_by_migrations(*, store: Store) -> None:
             step(store)
 
 
+SCHEDULES = [
+    # (name, function, minutes between runs)
+    ("Process due webhook events", "stores.bigcommerce.tasks.webhook_events_sweep", 1),
+    ("Reconcile stores with BigCommerce", "stores.bigcommerce.tasks.reconcile_all", 60),
+    ("Housekeeping", "stores.bigcommerce.tasks.housekeeping", 24 * 60),
+]
+
+
+def schedules_ensure() -> None:
+    """The recurring jobs exist once each (django-q2 schedules live in the public schema)."""
+    from django_q.models import Schedule
+
+    for name, func, minutes in SCHEDULES:
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+        )
+
+
 def public_tenant_ensure() -> Store:
     """The public site is a tenant too (django-tenants routes it by host): make sure it exists."""
     public, _ = Store.objects.get_or_create(

@@ -125,3 +125,83 @@ def webhook_events_redrive(*, event_ids: list[int]) -> int:
     for store_id, schema_name in stores:
         async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store_id, schema_name=schema_name)
     return updated
+
+
+# -- reconciliation --------------------------------------------------------------------------------------
+
+RECONCILE_OVERLAP = timedelta(minutes=10)
+
+
+def reconcile_all() -> int:
+    """Hourly: queue reconciliation for every connected store."""
+    stores = Store.objects.merchants().filter(connection=Store.Connection.CONNECTED, status=Store.Status.ACTIVE)
+    count = 0
+    for schema_name in stores.values_list("schema_name", flat=True):
+        async_task("stores.bigcommerce.tasks.store_reconcile", schema_name=schema_name)
+        count += 1
+    return count
+
+
+@store_task
+def store_reconcile() -> dict:
+    """Put back what BigCommerce lost and replay what we missed: re-enable or recreate our webhooks,
+    restore missing widget scripts, and feed orders and products changed since the last pass through the
+    inbox as if their webhooks had arrived. A refused token marks the store "needs reconnecting"."""
+    store = Store.objects.get(schema_name=connection.schema_name)
+    started = timezone.now()
+    try:
+        client = bc_connection.client_for(store)
+        client.get("/v2/store")
+    except errors.AuthenticationError:
+        _store_needs_reconnecting(store)
+        return {"status": "needs_reconnecting"}
+    hooks = bc_connection.webhooks_register(store=store, client=client)
+    channels = bc_connection.storefront_channels(client=client)
+    scripts = bc_connection.scripts_install(store=store, client=client, channels=channels)
+    since = (store.reconciled_at or store.connected_at or started) - RECONCILE_OVERLAP
+    replayed = _replay_changes(store=store, client=client, since=since)
+    Store.objects.filter(pk=store.pk).update(reconciled_at=started)
+    return {"hooks": hooks, "scripts": scripts, "replayed": replayed}
+
+
+def _replay_changes(*, store: Store, client, since) -> int:
+    from stores.bigcommerce.webhooks import event_store, processing_wake
+
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    replayed = 0
+    for order in client.iter_v2("/v2/orders", {"min_date_modified": stamp, "sort": "date_modified:asc"}):
+        payload = _synthetic("store/order/updated", store, {"type": "order", "id": order["id"]})
+        key = f"reconcile:order:{order['id']}:{order.get('date_modified', '')}"
+        replayed += event_store(store=store, scope=payload["scope"], payload=payload, key=key[:200])
+    for product in client.iter_v3("/v3/catalog/products", {"date_modified:min": stamp, "include_fields": "id"}):
+        payload = _synthetic("store/product/updated", store, {"type": "product", "id": product["id"]})
+        key = f"reconcile:product:{product['id']}:{product.get('date_modified', stamp)}"
+        replayed += event_store(store=store, scope=payload["scope"], payload=payload, key=key[:200])
+    if replayed:
+        processing_wake(store=store)
+    return replayed
+
+
+def _synthetic(scope: str, store: Store, data: dict) -> dict:
+    return {
+        "scope": scope,
+        "store_id": store.bigcommerce_store_id,
+        "data": data,
+        "hash": "",
+        "created_at": int(timezone.now().timestamp()),
+        "producer": f"stores/{store.bigcommerce_store_hash}",
+        "replayed_by": "reconciliation",
+    }
+
+
+def housekeeping() -> dict:
+    """Daily: forget used callback tokens past their expiry, old processed events, old sign-in links."""
+    from stores.models import CallbackTokenUse, OneTimeLogin
+
+    now = timezone.now()
+    tokens, _ = CallbackTokenUse.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    events, _ = WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.DONE, received_at__lt=now - timedelta(days=14)
+    ).delete()
+    links, _ = OneTimeLogin.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return {"callback_tokens": tokens, "webhook_events": events, "sign_in_links": links}

@@ -19,3 +19,4 @@ class Command(MigrateSchemasCommand):
                 provisioning.template_schema_migrate(verbosity=options.get("verbosity", 1))
             if self.sync_public:
                 provisioning.public_tenant_ensure()
+                provisioning.schedules_ensure()

@@ -44,7 +44,9 @@ if DEBUG or TESTING:
     ALLOWED_HOSTS += ["127.0.0.1", "localhost", ".localhost", "testserver"]
 
 BIGCOMMERCE_CLIENT_ID = env_str("BIGCOMMERCE_CLIENT_ID", "backorder-local-client-id")
-BIGCOMMERCE_CLIENT_SECRET = env_str("BIGCOMMERCE_CLIENT_SECRET", "backorder-local-client-secret")
+BIGCOMMERCE_CLIENT_SECRET = env_str(
+    "BIGCOMMERCE_CLIENT_SECRET", "backorder-local-client-secret-for-the-sandbox-store-0123456789abcdef"
+)
 BIGCOMMERCE_API_URL = (env_str("BIGCOMMERCE_API_URL") or "https://api.bigcommerce.com").rstrip("/")
 BIGCOMMERCE_LOGIN_URL = (env_str("BIGCOMMERCE_LOGIN_URL") or "https://login.bigcommerce.com").rstrip("/")
 # "Try it with the sandbox store" (stores/bigcommerce/sandbox): on when DEBUG is on and the API is on loopback.

@@ -1,6 +1,7 @@
 """Shared (public schema) data: stores, their hosts, people and their access."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -89,8 +90,10 @@ class Store(TenantMixin):
 
     @property
     def base_url(self) -> str:
-        port = f":{settings.APP_PORT}" if settings.APP_PORT else ""
-        return f"{settings.APP_SCHEME}://{self.host}{port}"
+        """The store's own address: APP_BASE_URL's scheme and port, the store's host."""
+        app = urlsplit(settings.APP_BASE_URL)
+        port = f":{app.port}" if app.port else ""
+        return f"{app.scheme}://{self.host}{port}"
 
 
 class Domain(DomainMixin):

@@ -133,6 +133,7 @@ class BigCommerceClient:
         self.backoff_max = backoff_max
         self.sleep = sleep
         self.last_rate_limit: RateLimitStatus | None = None
+        self.requests_made = 0  # every HTTP request sent, retries included (for sync reports)
         self.session = session or requests.Session()
         self.session.headers.update(
             {
@@ -216,6 +217,7 @@ class BigCommerceClient:
         rate_limited = 0
         while True:
             started = time.monotonic()
+            self.requests_made += 1
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
             except requests.RequestException as exc:

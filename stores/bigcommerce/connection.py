@@ -79,8 +79,9 @@ def webhooks_register(*, store: Store, client: BigCommerceClient) -> dict:
         for extra in hooks[1:]:
             client.delete(f"/v3/hooks/{extra['id']}")
         if not hooks:
-            client.post("/v3/hooks", json={"scope": scope, "destination": destination, "is_active": True,
-                                           "headers": headers})  # fmt: skip
+            client.post(
+                "/v3/hooks", json={"scope": scope, "destination": destination, "is_active": True, "headers": headers}
+            )
             created += 1
         elif not hooks[0].get("is_active") or (hooks[0].get("headers") or {}) != headers:
             client.put(f"/v3/hooks/{hooks[0]['id']}", json={"is_active": True, "headers": headers})

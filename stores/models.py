@@ -255,3 +255,17 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} ({self.get_status_display()})"
+
+
+class WebhookDrainQueued(models.Model):
+    """Present while a task to process a store's inbox is queued and has not started yet.
+
+    The acknowledgement queues that task only when it creates this row, so a burst of events queues
+    one task; the task deletes the row before it reads the inbox, so no event is left waiting.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    queued_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self) -> str:
+        return f"inbox processing queued for store {self.store_id}"

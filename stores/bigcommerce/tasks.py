@@ -11,7 +11,7 @@ from django_q.tasks import async_task
 from stores.bigcommerce import connection as bc_connection
 from stores.bigcommerce import errors
 from stores.bigcommerce.webhooks import handlers_for
-from stores.models import Store, WebhookEvent
+from stores.models import Store, WebhookDrainQueued, WebhookEvent
 from stores.tasks import store_task
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ def store_connection_set_up() -> dict:
 def webhook_events_process(*, store_id: int) -> int:
     """Process the store's due events in arrival order, in batches; each handler sees its scopes' events
     of a batch at once. A failing handler's events are retried later, then parked as dead letters."""
+    # Started: events that arrive from now on queue a new run (see webhooks.event_store).
+    WebhookDrainQueued.objects.filter(store_id=store_id).delete()
     processed = 0
     while True:
         with transaction.atomic():
@@ -165,7 +167,7 @@ def store_reconcile() -> dict:
 
 
 def _replay_changes(*, store: Store, client, since) -> int:
-    from stores.bigcommerce.webhooks import event_store, processing_wake
+    from stores.bigcommerce.webhooks import event_store
 
     stamp = since.strftime("%Y-%m-%dT%H:%M:%S+00:00")
     replayed = 0
@@ -177,8 +179,6 @@ def _replay_changes(*, store: Store, client, since) -> int:
         payload = _synthetic("store/product/updated", store, {"type": "product", "id": product["id"]})
         key = f"reconcile:product:{product['id']}:{product.get('date_modified', stamp)}"
         replayed += event_store(store=store, scope=payload["scope"], payload=payload, key=key[:200])
-    if replayed:
-        processing_wake(store=store)
     return replayed
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from stores import tenancy
@@ -121,26 +120,42 @@ def webhook_receive(*, raw_body: bytes, headers) -> Receipt:
         logger.warning("Webhook %s for store %s refused: not authentic", payload.get("scope"), store_hash)
         return Receipt(401, "Not authentic: missing or wrong secret header and signature.")
     key = dedupe_key(store_hash=store_hash, payload=payload, webhook_id=headers.get("webhook-id"))
-    if event_store(store=store, scope=payload["scope"], payload=payload, key=key):
-        processing_wake(store=store)
+    event_store(store=store, scope=payload["scope"], payload=payload, key=key)
     return Receipt(200, "Stored.")
 
 
+# One statement, one round trip: store the event unless it is a redelivery and, when it is new and no
+# processing is queued for the store yet, mark processing as queued (WebhookDrainQueued).
+_STORE_EVENT_SQL = """
+WITH event AS (
+    INSERT INTO public.stores_webhookevent
+        (store_id, dedupe_key, scope, payload, received_at, status, attempts, next_attempt_at, last_error)
+    VALUES (%(store)s, %(key)s, %(scope)s, %(payload)s, now(), 'pending', 0, now(), '')
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+), wake AS (
+    INSERT INTO public.stores_webhookdrainqueued (store_id, queued_at)
+    SELECT %(store)s, now() WHERE EXISTS (SELECT 1 FROM event)
+    ON CONFLICT (store_id) DO NOTHING
+    RETURNING store_id
+)
+SELECT (SELECT count(*) FROM event), (SELECT count(*) FROM wake)
+"""
+
+
 def event_store(*, store: Store, scope: str, payload: dict, key: str) -> bool:
-    """One INSERT … ON CONFLICT DO NOTHING; True when the event is new."""
+    """Store an event once (by its dedupe key) and see that it gets processed; True when it is new."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO public.stores_webhookevent "
-            "(store_id, dedupe_key, scope, payload, received_at, status, attempts, next_attempt_at, last_error) "
-            "VALUES (%s, %s, %s, %s, now(), 'pending', 0, now(), '') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            [store.pk, key, scope[:100], json.dumps(payload)],
+            _STORE_EVENT_SQL, {"store": store.pk, "key": key, "scope": scope[:100], "payload": json.dumps(payload)}
         )
-        return cursor.fetchone() is not None
+        is_new, must_queue = cursor.fetchone()
+    if must_queue:
+        processing_queue(store=store)
+    return bool(is_new)
 
 
-def processing_wake(*, store: Store) -> None:
-    """Queue the store's inbox processing, at most once a second per store and web process."""
-    if cache.add(f"webhooks:wake:{store.pk}", 1, timeout=1):
-        from django_q.tasks import async_task
+def processing_queue(*, store: Store) -> None:
+    from django_q.tasks import async_task
 
-        async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store.pk, schema_name=store.schema_name)
+    async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store.pk, schema_name=store.schema_name)

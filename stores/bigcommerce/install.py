@@ -90,7 +90,7 @@ def _store_connect(*, store_hash: str, token: dict, info: dict, attach_to: Store
     store.webhook_secret_digest = webhook_secret_digest(secret)
     store.status = Store.Status.ACTIVE
     store.connection = Store.Connection.CONNECTED
-    store.connected_at = timezone.now()
+    store.connected_at = store.reconciled_at = timezone.now()
     tz = info.get("timezone") or {}
     if isinstance(tz, dict) and tz.get("name"):
         store.timezone = tz["name"][:64]

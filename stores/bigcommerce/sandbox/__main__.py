@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
     serve.add_argument("--client-id", default="backorder-local-client-id")
-    serve.add_argument("--client-secret", default="backorder-local-client-secret")
+    serve.add_argument(
+        "--client-secret", default="backorder-local-client-secret-for-the-sandbox-store-0123456789abcdef"
+    )
     serve.add_argument("--app-base-url", default="http://localhost:8000")
     serve.add_argument("--store-hash", default="sandbox1", help="create this store at start ('' for none)")
     serve.add_argument("--seed", type=int, default=42, help="seed of the demo catalog of that store")

@@ -1,9 +1,14 @@
-"""Create the demo merchant (idempotent) and print how to sign in."""
+"""Create the demo merchant (once), connect its store to the sandbox BigCommerce store, print how to sign in."""
 
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from stores import services
+from stores.bigcommerce import install
 from stores.models import Store, User
 
 DEMO_EMAIL = "demo@backorder.example"
@@ -12,24 +17,48 @@ DEMO_STORE = "Demo Store"
 
 
 class Command(BaseCommand):
-    help = "Create the demo merchant and store (once) and print the sign-in details."
+    help = "Create the demo merchant and store, connect it to the sandbox store, and print the sign-in details."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--sandbox-store", default="sandbox1", help="store hash in the running sandbox")
+        parser.add_argument("--no-connect", action="store_true", help="leave the demo store unconnected")
+
+    def handle(self, *args, sandbox_store: str, no_connect: bool, **options):
         store = Store.objects.filter(slug=services.store_slug_for_name(DEMO_STORE)).first()
         if store is None or not User.objects.filter(username=DEMO_EMAIL).exists():
             store = services.store_sign_up(email=DEMO_EMAIL, password=DEMO_PASSWORD, store_name=DEMO_STORE).store
+        if not no_connect and not store.bigcommerce_store_hash:
+            self._connect_to_sandbox(store, sandbox_store)
         self.stdout.write(
             "\n".join(
                 [
                     "",
                     "Backorder is running.",
-                    f"  Sign in:       {settings.APP_BASE_URL}/login/",
-                    f"  E-mail:        {DEMO_EMAIL}",
-                    f"  Password:      {DEMO_PASSWORD}",
-                    f"  Demo store:    {store.base_url}/",
-                    f"  Sign up:       {settings.APP_BASE_URL}/signup/",
-                    f"  BigCommerce sandbox: {settings.BIGCOMMERCE_API_URL}",
+                    f"  Sign in:        {settings.APP_BASE_URL}/login/",
+                    f"  E-mail:         {DEMO_EMAIL}",
+                    f"  Password:       {DEMO_PASSWORD}",
+                    f"  Demo store:     {store.base_url}/",
+                    f"  Sign up:        {settings.APP_BASE_URL}/signup/",
+                    f"  Support admin:  {settings.APP_BASE_URL}/admin/ (first: python manage.py createsuperuser)",
+                    f"  Sandbox:        {settings.BIGCOMMERCE_API_URL} (see README: place an order, ship, restock)",
                     "",
                 ]
             )
         )
+
+    def _connect_to_sandbox(self, store: Store, store_hash: str) -> None:
+        """Install the app on the sandbox store the way the control panel does, attached to the demo store."""
+        base = f"{settings.BIGCOMMERCE_API_URL}/_sandbox"
+        for _ in range(50):
+            try:
+                requests.get(f"{base}/health", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise CommandError(f"The sandbox does not answer at {base}; is it running?")
+        response = requests.post(f"{base}/stores/{store_hash}/install", json={"perform": False}, timeout=10)
+        response.raise_for_status()
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(response.json()["auth_url"]).query).items()}
+        install.store_install(code=query["code"], scope=query["scope"], context=query["context"], attach_to=store)
+        self.stdout.write(f"Connected {store.name} to the sandbox store {store_hash}; the catalog sync is queued.")

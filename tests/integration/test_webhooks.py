@@ -216,3 +216,64 @@ def test_a_revoked_token_marks_the_store_as_needing_reconnection(store, bigcomme
         bigcommerce.state.revoke(bigcommerce.state.store(STORE_HASH), settings.BIGCOMMERCE_CLIENT_ID)
     assert store_reconcile(schema_name=store.schema_name) == {"status": "needs_reconnecting"}
     assert installed_store().connection == "needs_reconnecting"
+
+
+def test_a_burst_of_events_for_one_product_is_read_back_once(store, bigcommerce, monkeypatch):
+    from backorder import sync as catalog_sync
+    from stores.bigcommerce.tasks import webhook_events_process
+    from stores.bigcommerce.webhooks import event_store
+    from stores.models import WebhookDrainQueued
+
+    with schema_context(store.schema_name):
+        product_id = Variant.objects.first().product.bigcommerce_id
+    WebhookDrainQueued.objects.create(store=store)  # processing already queued: the burst only piles up
+    for n in range(10):
+        body = event("store/product/inventory/updated", data={"type": "product", "id": product_id}, created_at=n)
+        event_store(store=store, scope=body["scope"], payload=body, key=f"burst-{n}")
+    reads = []
+    original = catalog_sync.products_refresh
+    monkeypatch.setattr(
+        catalog_sync, "products_refresh", lambda **kw: reads.append(sorted(kw["product_ids"])) or original(**kw)
+    )
+
+    webhook_events_process(store_id=store.pk, schema_name=store.schema_name)
+
+    assert reads == [[product_id]]
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_a_sync_that_crashed_resumes_from_its_last_page(store, bigcommerce, monkeypatch):
+    from backorder import sync as catalog_sync
+    from backorder.tasks import catalog_sync as catalog_sync_task
+
+    monkeypatch.setattr(catalog_sync, "PRODUCT_PAGE", 10)
+    original = catalog_sync.products_store
+    calls = {"n": 0}
+
+    def crash_on_third_page(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ConnectionError("the worker died")
+        return original(**kwargs)
+
+    monkeypatch.setattr(catalog_sync, "products_store", crash_on_third_page)
+    with schema_context(store.schema_name):
+        CatalogSync.objects.all().delete()
+        started = catalog_sync.catalog_sync_start()
+    with pytest.raises(ConnectionError):
+        catalog_sync_task(sync_id=started.pk, schema_name=store.schema_name)
+    with schema_context(store.schema_name):
+        crashed = CatalogSync.objects.get()
+        assert (crashed.status, crashed.products_done, crashed.phase) == ("running", 20, "products")
+        assert "the worker died" in crashed.error
+        cursor = crashed.product_cursor
+
+    catalog_sync_task(sync_id=crashed.pk, schema_name=store.schema_name)  # django-q2 runs it again
+
+    total = bigcommerce.store_summary(STORE_HASH)["counts"]["products"]
+    with schema_context(store.schema_name):
+        resumed = CatalogSync.objects.get()
+        assert (resumed.status, resumed.products_done, resumed.products_total) == ("done", total, total)
+        assert resumed.product_cursor > cursor
+    # pages 1-2, the crash on 3, then pages 3.. again: nothing before the cursor is read twice
+    assert calls["n"] == 3 + (total - 20) // 10 + 1  # the last page is short (or empty)

@@ -42,6 +42,10 @@ ensure_venv() {
 
 pg_bindir() {
   local dir
+  if [ -n "${BACKORDER_EMBEDDED_PG:-}" ]; then  # force the embedded server (to test that path)
+    pg_embedded_bindir
+    return
+  fi
   if command -v pg_config >/dev/null 2>&1; then
     dir="$(pg_config --bindir)"
     [ -x "$dir/initdb" ] && { echo "$dir"; return; }
@@ -49,8 +53,12 @@ pg_bindir() {
   for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
     [ -x "$dir/initdb" ] && { echo "$dir"; return; }
   done
-  say "No PostgreSQL on this machine: installing the embedded one (pgserver)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-pg.txt
+  say "No PostgreSQL on this machine: using the embedded one (pgserver)"
+  pg_embedded_bindir
+}
+
+pg_embedded_bindir() {
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-pg.txt >&2
   "$VENV/bin/python" -c 'import pathlib, pgserver; print(pathlib.Path(pgserver.__file__).parent / "pginstall" / "bin")'
 }
 
@@ -76,6 +84,7 @@ ensure_database() {
   fi
   mkdir -p "$DATA"
   socket_dir="$DATA/pg"
+  case "$bindir" in *pgserver*) socket_dir="$DATA/pg-embedded" ;; esac  # another major version
   # A Unix socket path must stay under ~100 bytes, and the server's account must reach it.
   if [ "${#socket_dir}" -gt 80 ] || ! as_pg_user test -x "$DATA" 2>/dev/null; then
     socket_dir="/tmp/backorder-pg-$(echo "$ROOT" | sha256sum | cut -c1-12)"

@@ -102,6 +102,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "stores.middleware.StoreResolutionMiddleware",
+    # Outside the session and CSRF middlewares, so that it sees (and partitions) the cookies they set.
+    "stores.middleware.FramingPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -112,7 +114,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stores.middleware.StoreSessionBindingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "stores.middleware.FramingPolicyMiddleware",
 ]
 
 TEMPLATES = [

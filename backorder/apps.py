@@ -6,8 +6,8 @@ class BackorderConfig(AppConfig):
     verbose_name = "Backorders"
 
     def ready(self) -> None:
-        from backorder import services
+        from backorder.services import policies
         from stores.provisioning import register_store_setup
 
-        register_store_setup(services.policy_create_store_default)
+        register_store_setup(policies.policy_create_store_default)
         from backorder import handlers  # noqa: F401  (registers webhook handlers and connection steps)

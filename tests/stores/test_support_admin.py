@@ -36,7 +36,10 @@ def test_staff_open_a_store_policy_and_their_change_is_audited(staff_client, mak
     assert listing.status_code == 200
     assert f"/admin/store/{store.pk}/backorder/policy/{policy.pk}/change/" in listing.content.decode()
 
-    form = {"scope": "store", "bigcommerce_id": "", "enabled": "on", "mode": "backorder", "lead_time_days": "21"}
+    form = {
+        "scope": "store", "bigcommerce_id": "", "enabled": "on", "mode": "backorder", "lead_time_days": "21",
+        "shipping_preference": "together", "shopper_may_cancel": "until_allocated",
+    }  # fmt: skip
     response = staff_client.post(f"/admin/store/{store.pk}/backorder/policy/{policy.pk}/change/", form)
     assert response.status_code == 302
 

@@ -1,0 +1,3 @@
+"""Merchant API: backorders."""
+
+urlpatterns: list = []

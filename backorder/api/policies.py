@@ -1,0 +1,3 @@
+"""Merchant API: policies."""
+
+urlpatterns: list = []

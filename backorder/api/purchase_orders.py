@@ -1,0 +1,3 @@
+"""Merchant API: purchase_orders."""
+
+urlpatterns: list = []

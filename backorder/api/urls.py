@@ -1,0 +1,9 @@
+"""The merchant API of the backorder app (mounted at /api/v1/ on store hosts)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("policies/", include("backorder.api.policies")),
+    path("backorders/", include("backorder.api.backorders")),
+    path("purchase-orders/", include("backorder.api.purchase_orders")),
+]

@@ -1,0 +1,32 @@
+"""A store's own data (lives in the store's schema)."""
+
+from backorder.models.availability import VariantAvailability
+from backorder.models.backorders import (
+    Allocation,
+    Backorder,
+    BackorderEvent,
+    CartChoice,
+    MerchantTask,
+    StockAdjustment,
+)
+from backorder.models.catalog import CatalogSync, Category, Product, Variant
+from backorder.models.policy import Policy
+from backorder.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
+
+__all__ = [
+    "Allocation",
+    "Backorder",
+    "BackorderEvent",
+    "CartChoice",
+    "CatalogSync",
+    "Category",
+    "MerchantTask",
+    "Policy",
+    "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderReceipt",
+    "StockAdjustment",
+    "Variant",
+    "VariantAvailability",
+]

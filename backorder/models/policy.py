@@ -1,0 +1,80 @@
+"""Backorder policies: whether, and how, out-of-stock items sell at one level of the catalog."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Policy(models.Model):
+    """The rules for selling out-of-stock units at one level of the catalog.
+
+    The most specific existing policy wins: variant > product > deepest category > store. A disabled
+    policy therefore switches backorders off at its level. Validation lives in
+    backorder.services.policies (field-level messages); the database keeps only the invariants.
+    """
+
+    class Scope(models.TextChoices):
+        STORE = "store", "Whole store"
+        CATEGORY = "category", "Category"
+        PRODUCT = "product", "Product"
+        VARIANT = "variant", "Variant"
+
+    class Mode(models.TextChoices):
+        BACKORDER = "backorder", "Backorder"
+        PREORDER = "preorder", "Pre-order"
+
+    class ShippingPreference(models.TextChoices):
+        TOGETHER = "together", "Ship everything together"
+        AVAILABLE_FIRST = "available_first", "Ship available items first"
+        SHOPPER_CHOOSES = "shopper_chooses", "Let the shopper choose"
+
+    class Cancellation(models.TextChoices):
+        UNTIL_ALLOCATED = "until_allocated", "Until stock is allocated"
+        UNTIL_SHIPPED = "until_shipped", "Until shipped"
+        NEVER = "never", "Not by the shopper"
+
+    class IncentiveTrigger(models.TextChoices):
+        AT_ORDER = "at_order", "When the backorder is placed"
+        ON_DELAY = "on_delay", "When the date moves later"
+        AFTER_DAYS = "after_days", "After N days of waiting"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    bigcommerce_id = models.BigIntegerField(null=True, blank=True, help_text="Empty for the store-wide policy.")
+    enabled = models.BooleanField(default=False)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.BACKORDER)
+    preorder_starts_on = models.DateField(null=True, blank=True)
+    preorder_ends_on = models.DateField(null=True, blank=True)
+    max_units = models.PositiveIntegerField(null=True, blank=True, help_text="Per variant; empty = unlimited.")
+    max_per_order = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = no limit.")
+    lead_time_days = models.PositiveIntegerField(null=True, blank=True, default=14)
+    lead_time_business_days = models.BooleanField(default=False)
+    fixed_ship_date = models.DateField(null=True, blank=True)
+    button_label = models.CharField(max_length=40, blank=True)
+    product_message = models.CharField(max_length=300, blank=True)
+    cart_message = models.CharField(max_length=300, blank=True)
+    shipping_preference = models.CharField(
+        max_length=20, choices=ShippingPreference.choices, default=ShippingPreference.TOGETHER
+    )
+    shopper_may_cancel = models.CharField(
+        max_length=20, choices=Cancellation.choices, default=Cancellation.UNTIL_ALLOCATED
+    )
+    incentive_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    incentive_trigger = models.CharField(max_length=12, choices=IncentiveTrigger.choices, blank=True)
+    incentive_after_days = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "bigcommerce_id"], name="one_policy_per_catalog_item"),
+            models.UniqueConstraint(fields=["scope"], condition=Q(scope="store"), name="one_store_policy"),
+            models.CheckConstraint(
+                condition=(Q(scope="store") & Q(bigcommerce_id__isnull=True))
+                | (~Q(scope="store") & Q(bigcommerce_id__isnull=False)),
+                name="catalog_id_matches_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = "" if self.scope == self.Scope.STORE else f" {self.bigcommerce_id}"
+        return f"{self.get_scope_display()}{target}: {'on' if self.enabled else 'off'}"

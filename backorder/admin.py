@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from backorder.models import CatalogSync, Category, Policy, Product, Variant
+from backorder.models import (
+    Backorder,
+    BackorderEvent,
+    CatalogSync,
+    Category,
+    MerchantTask,
+    Policy,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockAdjustment,
+    Variant,
+)
 from stores.store_admin import AuditedModelAdmin, store_admin_site
 
 
@@ -50,3 +62,60 @@ class VariantAdmin(ReadOnlyMirrorAdmin):
 class CategoryAdmin(ReadOnlyMirrorAdmin):
     list_display = ["bigcommerce_id", "name", "parent_bigcommerce_id", "is_visible"]
     search_fields = ["name", "bigcommerce_id"]
+
+
+class BackorderEventInline(admin.TabularInline):
+    model = BackorderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "kind", "actor", "actor_label", "from_status", "to_status", "details"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Backorder, site=store_admin_site)
+class BackorderAdmin(AuditedModelAdmin):
+    """Support staff correct a backorder's date or contact details; state changes go through the app."""
+
+    list_display = ["order_id", "sku", "quantity", "quantity_allocated", "status", "expected_ship_date",
+                    "customer_email", "order_created_at"]  # fmt: skip
+    list_filter = ["status"]
+    search_fields = ["order_id", "customer_email", "sku", "product_name"]
+    readonly_fields = [
+        "order_id", "order_line_id", "order_created_at", "product_id", "variant_id", "quantity",
+        "quantity_allocated", "quantity_shipped", "status", "policy", "created_at", "updated_at", "allocated_at",
+        "shipped_at", "cancelled_at",
+    ]  # fmt: skip
+    inlines = [BackorderEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 0
+
+
+@admin.register(PurchaseOrder, site=store_admin_site)
+class PurchaseOrderAdmin(AuditedModelAdmin):
+    list_display = ["id", "supplier", "reference", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["supplier", "reference"]
+    inlines = [PurchaseOrderLineInline]
+
+
+@admin.register(StockAdjustment, site=store_admin_site)
+class StockAdjustmentAdmin(ReadOnlyMirrorAdmin):
+    list_display = ["created_at", "variant_id", "on_hand_delta", "qty_backordered_delta", "reason", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(MerchantTask, site=store_admin_site)
+class MerchantTaskAdmin(AuditedModelAdmin):
+    list_display = ["created_at", "kind", "status", "order_id", "amount"]
+    list_filter = ["kind", "status"]

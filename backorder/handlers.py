@@ -1,7 +1,12 @@
 """What the backorder app does with BigCommerce's webhooks and its connection events."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
 from backorder import sync
-from backorder.models import CatalogSync
+from backorder.models import CatalogSync, Variant
+from backorder.services import capture
 from stores.bigcommerce.connection import client_for, register_on_connected
 from stores.bigcommerce.webhooks import register_webhook_handler
 from stores.models import Store
@@ -19,7 +24,42 @@ def catalog_sync_after_install(store: Store) -> None:
 @register_webhook_handler("store/product/*")
 @register_webhook_handler("store/sku/*")
 def catalog_changed(store: Store, payloads: list[dict]) -> None:
-    """Products and stock changed in BigCommerce: re-read each product once per batch of events."""
+    """Products and stock changed in BigCommerce: re-read each product once per batch of events; stock that
+    arrived goes to the oldest waiting backorders (FIFO allocation)."""
     product_ids = sync.product_ids_in(payloads)
     if product_ids:
         sync.products_refresh(client=client_for(store), product_ids=product_ids)
+        from backorder.services.allocation import allocation_for_variants
+
+        variant_ids = Variant.objects.filter(product__bigcommerce_id__in=product_ids).values_list(
+            "bigcommerce_id", flat=True
+        )
+        allocation_for_variants(variant_ids=list(variant_ids))
+
+
+@register_webhook_handler("store/order/*")
+@register_webhook_handler("store/shipment/*")
+def order_changed(store: Store, payloads: list[dict]) -> None:
+    """Orders and shipments changed in BigCommerce (or reconciliation replayed a missed order): per order
+    in the batch, once, capture / cancel / ship its backorders, then write the state back to the order."""
+    order_ids, archived = capture.order_ids_in(payloads)
+    if not order_ids:
+        return
+    client = client_for(store)
+    today = timezone.now().astimezone(_zone(store.timezone)).date()
+    for order_id in order_ids:
+        result = capture.order_sync(
+            client=client,
+            order_id=order_id,
+            archived=order_id in archived,
+            native_backorders=store.native_backorders,
+        )
+        if result.found:
+            capture.order_state_write_back(client=client, order_id=order_id, order=result.order, today=today)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")

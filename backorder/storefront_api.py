@@ -1,10 +1,20 @@
 """Public storefront API (the store comes from the public key in the path; no cookies, no auth)."""
 
-from drf_spectacular.utils import extend_schema
+import re
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from backorder import texts
+from backorder.models import VariantAvailability
+from backorder.services.availability import availability_answer, store_today
+
+LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+MAX_QUANTITY = 100_000
+ERROR_FIELDS = {"error": serializers.CharField(), "message": serializers.CharField()}
 
 
 class StorefrontConfigApi(APIView):
@@ -13,13 +23,82 @@ class StorefrontConfigApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.Serializer):
+    class StorefrontConfigOutputSerializer(serializers.Serializer):
         store_name = serializers.CharField()
         language = serializers.CharField()
         timezone = serializers.CharField()
+
+    OutputSerializer = StorefrontConfigOutputSerializer
 
     @extend_schema(operation_id="storefront_config", responses=OutputSerializer, summary="Widget configuration")
     def get(self, request, public_key: str):
         store = request.tenant
         data = {"store_name": store.name, "language": store.language, "timezone": store.timezone}
         return Response(self.OutputSerializer(data).data)
+
+
+def _bad_request(message: str) -> Response:
+    return Response({"error": "invalid", "message": message}, status=400)
+
+
+class ProductAvailabilityApi(APIView):
+    """State, split, label, message and expected ship date of a product (or one of its variants)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class ProductAvailabilityOutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        variant_id = serializers.IntegerField(allow_null=True)
+        state = serializers.ChoiceField(choices=["in_stock", "backorder", "preorder", "unavailable"])
+        on_hand = serializers.IntegerField(allow_null=True)
+        backorder_available = serializers.IntegerField(allow_null=True)
+        requested_quantity = serializers.IntegerField()
+        ready_to_ship = serializers.IntegerField()
+        backordered = serializers.IntegerField()
+        button_label = serializers.CharField()
+        message = serializers.CharField(allow_blank=True)
+        expected_ship_date = serializers.DateField(allow_null=True)
+        shipping_preference = serializers.CharField(allow_null=True)
+
+    OutputSerializer = ProductAvailabilityOutputSerializer
+
+    @extend_schema(
+        operation_id="storefront_product_availability",
+        summary="Availability of a product for a requested quantity",
+        parameters=[
+            OpenApiParameter("variant_id", int, description="BigCommerce variant id; optional for a single variant"),
+            OpenApiParameter("quantity", int, description="Units the shopper wants (default 1)"),
+            OpenApiParameter("locale", str, description="Language of the texts, e.g. en, de-DE (default: the store's)"),
+        ],
+        responses={
+            200: OutputSerializer,
+            400: inline_serializer("StorefrontError", ERROR_FIELDS),
+            404: inline_serializer("StorefrontNotFound", ERROR_FIELDS),
+        },
+    )  # fmt: skip
+    def get(self, request, public_key: str, product_id: str):
+        try:
+            product = int(product_id)
+            variant = int(request.GET["variant_id"]) if request.GET.get("variant_id", "") != "" else None
+            quantity = int(request.GET.get("quantity") or 1)
+        except ValueError:
+            return _bad_request("product_id, variant_id and quantity must be whole numbers.")
+        if not 1 <= quantity <= MAX_QUANTITY:
+            return _bad_request(f"quantity must be between 1 and {MAX_QUANTITY}.")
+        locale = request.GET.get("locale") or ""
+        if locale and not LOCALE.match(locale):
+            return _bad_request("locale must look like en or en-US.")
+        rows = VariantAvailability.objects.filter(product_id=product)
+        if variant is not None:
+            rows = rows.filter(variant_id=variant)
+        rows = list(rows)
+        if not rows:
+            what = f"variant {variant} of product {product}" if variant else f"product {product}"
+            return Response({"error": "not_found", "message": f"This store has no {what}."}, status=404)
+        language = texts.language_for(locale, request.tenant.language)
+        answer = availability_answer(
+            rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language,
+            today=store_today(),
+        )  # fmt: skip
+        return Response(answer)

@@ -222,6 +222,9 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
                 sync.phase = CatalogSync.Phase.FINISHED
                 sync.status = CatalogSync.Status.DONE
                 sync.finished_at = timezone.now()
+                from backorder.services.availability import availability_refresh_all
+
+                availability_refresh_all()
             _advance(sync, client, requests_before)
         requests_before = _requests(client)
     return sync
@@ -271,6 +274,11 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int]) -
     if gone:
         Variant.objects.filter(product__bigcommerce_id__in=gone).update(is_deleted=True)
         Product.objects.filter(bigcommerce_id__in=gone).update(is_deleted=True)
+    from backorder.services.availability import availability_refresh
+
+    availability_refresh(
+        variant_ids=Variant.objects.filter(product__bigcommerce_id__in=ids).values_list("bigcommerce_id", flat=True)
+    )
     return len(seen)
 
 

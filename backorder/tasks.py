@@ -1,5 +1,7 @@
 """django-q2 entry points of the backorder app (each takes `schema_name`; each safe to run twice)."""
 
+import logging
+
 from django.db import connection
 
 from backorder import sync
@@ -7,6 +9,8 @@ from backorder.models import CatalogSync
 from stores.bigcommerce.connection import client_for
 from stores.models import Store
 from stores.tasks import store_task
+
+logger = logging.getLogger(__name__)
 
 
 def _store() -> Store:
@@ -25,3 +29,49 @@ def catalog_sync(*, sync_id: int) -> dict:
         CatalogSync.objects.filter(pk=sync_id).update(error=f"{type(exc).__name__}: {exc}"[:2000])
         raise  # django-q2 retries: the sync resumes from its cursor
     return {"status": catalog.status, "products": catalog.products_done, "variants": catalog.variants_done}
+
+
+@store_task
+def backorder_limits_push(*, variant_ids: list[int]) -> int:
+    """Tell BigCommerce the caps its checkout must enforce (only those that changed)."""
+    from backorder.services.availability import backorder_limits_push as push
+
+    store = _store()
+    if not store.native_backorders or store.connection != Store.Connection.CONNECTED:
+        return 0
+    return push(client=client_for(store), variant_ids=variant_ids)
+
+
+@store_task
+def purchase_order_arrived(*, purchase_order_id: int, variant_ids: list[int]) -> dict:
+    """Units received on a purchase order: allocate them FIFO (the receipt's pending increment counts as
+    free stock), then send BigCommerce the increment and the decrement, oldest first."""
+    from backorder.services.allocation import allocation_for_variants, stock_adjustments_send
+    from stores.bigcommerce import errors
+
+    allocated = allocation_for_variants(variant_ids=variant_ids, source=f"purchase_order:{purchase_order_id}")
+    try:
+        for variant_id in variant_ids:
+            stock_adjustments_send(variant_id=variant_id)
+    except errors.AuthenticationError:
+        logger.warning("Store not connected to BigCommerce: stock adjustments stay pending")
+    from backorder.services.availability import availability_refresh
+
+    availability_refresh(variant_ids=variant_ids)
+    return {"allocated": allocated}
+
+
+@store_task
+def allocation_for_variants(*, variant_ids: list[int]) -> int:
+    """Arriving stock goes to the oldest waiting backorders (FIFO); safe to re-run (nothing more is given)."""
+    from backorder.services.allocation import allocation_for_variants as allocate
+
+    return allocate(variant_ids=variant_ids)
+
+
+@store_task
+def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool) -> dict:
+    """Tell BigCommerce about a cancelled backorder (stock, staff note, refund, order status); safe to re-run."""
+    from backorder.services.cancellation import cancellation_to_bigcommerce as follow_up
+
+    return follow_up(backorder_id=backorder_id, refund=refund)

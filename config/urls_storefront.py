@@ -11,4 +11,9 @@ PREFIX = r"^api/storefront/v1/(?P<public_key>[^/]+)/"
 
 urlpatterns = [
     re_path(PREFIX + r"config/?$", storefront_api.StorefrontConfigApi.as_view(), name="storefront-config"),
+    re_path(
+        PREFIX + r"products/(?P<product_id>[^/]+)/?$",
+        storefront_api.ProductAvailabilityApi.as_view(),
+        name="storefront-product-availability",
+    ),
 ]

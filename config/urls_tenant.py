@@ -11,6 +11,7 @@ from stores.bigcommerce import connect
 api_v1 = [
     path("store/", StoreDetailApi.as_view(), name="store-detail"),
     path("", include("backorder.api.urls")),
+    path("api-tokens/", include("stores.api_tokens_api")),
 ]
 
 urlpatterns = [

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from stores.models import Domain, StaffAuditEntry, Store, StoreMembership, User, WebhookEvent
+from stores.models import ApiToken, Domain, StaffAuditEntry, Store, StoreMembership, User, WebhookEvent
 from stores.store_admin import AuditedModelAdmin, audit_record
 
 
@@ -133,3 +133,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
         for event in queryset.filter(pk__in=ids):
             audit_record(request=request, action=StaffAuditEntry.Action.CHANGE, obj=event, changes={"redrive": True})
         self.message_user(request, f"{count} dead letter(s) queued again.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Integration tokens: staff can see and revoke them, never read them (only a hash is stored)."""
+
+    list_display = ["name", "store", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "store__name", "prefix"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

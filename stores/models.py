@@ -269,3 +269,30 @@ class WebhookDrainQueued(models.Model):
 
     def __str__(self) -> str:
         return f"inbox processing queued for store {self.store_id}"
+
+
+class ApiToken(models.Model):
+    """A store's key for an integration (an ERP, a script): `Authorization: Bearer <token>` on its host.
+
+    Only the SHA-256 digest is kept; the token itself is shown once, when it is made. Revoked tokens are
+    kept (revoked_at set) so the merchant can see what existed.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “ERP”.")
+    prefix = models.CharField(max_length=8, help_text="The token's first characters, to recognise it.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -3,10 +3,12 @@
 from rest_framework.permissions import BasePermission
 
 from stores import selectors
+from stores.authentication import ApiClient
 
 
 class IsStoreMember(BasePermission):
-    """The caller is signed in and is the owner or staff of the store this host serves."""
+    """The caller is signed in and is the owner or staff of the store this host serves, or is that store's
+    integration (an API token of this store)."""
 
     message = "You are not a member of this store."
 
@@ -15,13 +17,19 @@ class IsStoreMember(BasePermission):
         tenant = getattr(request, "tenant", None)
         if not (user and user.is_authenticated) or tenant is None or tenant.is_public:
             return False
+        if isinstance(user, ApiClient):
+            return user.store_id == tenant.pk
         return selectors.membership_role(user=user, store=tenant) is not None
 
 
 class IsStoreOwner(IsStoreMember):
+    """The store's owner, signed in as a person (an integration's token is never the owner)."""
+
     message = "Only the store's owner may do this."
 
     def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and (
-            selectors.membership_role(user=request.user, store=request.tenant) == "owner"
+        return (
+            super().has_permission(request, view)
+            and not isinstance(request.user, ApiClient)
+            and selectors.membership_role(user=request.user, store=request.tenant) == "owner"
         )

@@ -1,3 +1,272 @@
-"""Merchant API: policies."""
+"""Merchant API: policies (mounted at /api/v1/policies/ on store hosts).
 
-urlpatterns: list = []
+Thin views: the serializers check types, backorder.services.policies checks the rules and writes.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backorder.api.pagination import Pagination
+from backorder.models import Policy
+from backorder.services import policies as policy_services
+
+
+class PolicyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This policy cannot be changed that way."
+    default_code = "conflict"
+
+
+def _service_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """The service's field messages, in the API's error shape (400 with "fields")."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def _policy_or_404(policy_id: int) -> Policy:
+    policy = Policy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        raise exceptions.NotFound(f"This store has no policy {policy_id}.")
+    return policy
+
+
+# -- serializers (module level: their names are the OpenAPI component names, which must be unique) --------
+
+
+class PolicyOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    scope = serializers.ChoiceField(choices=Policy.Scope.choices)
+    bigcommerce_id = serializers.IntegerField(allow_null=True, help_text="Null for the store-wide policy.")
+    enabled = serializers.BooleanField()
+    mode = serializers.ChoiceField(choices=Policy.Mode.choices)
+    preorder_starts_on = serializers.DateField(allow_null=True)
+    preorder_ends_on = serializers.DateField(allow_null=True)
+    max_units = serializers.IntegerField(allow_null=True, help_text="Per variant; null = unlimited.")
+    max_per_order = serializers.IntegerField(allow_null=True, help_text="Null = no per-order limit.")
+    lead_time_days = serializers.IntegerField(allow_null=True)
+    lead_time_business_days = serializers.BooleanField()
+    fixed_ship_date = serializers.DateField(allow_null=True)
+    button_label = serializers.CharField()
+    product_message = serializers.CharField()
+    cart_message = serializers.CharField()
+    shipping_preference = serializers.ChoiceField(choices=Policy.ShippingPreference.choices)
+    shopper_may_cancel = serializers.ChoiceField(choices=Policy.Cancellation.choices)
+    incentive_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    incentive_trigger = serializers.ChoiceField(choices=Policy.IncentiveTrigger.choices, allow_blank=True)
+    incentive_after_days = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class PolicyInputSerializer(serializers.Serializer):
+    """What a merchant may set (id and timestamps are ignored if sent)."""
+
+    TEMPLATE_HELP = "Placeholders: {date}, {quantity}, {days}."
+
+    scope = serializers.ChoiceField(choices=Policy.Scope.choices)
+    bigcommerce_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="BigCommerce category, product or variant id."
+    )
+    enabled = serializers.BooleanField(required=False)
+    mode = serializers.ChoiceField(choices=Policy.Mode.choices, required=False)
+    preorder_starts_on = serializers.DateField(required=False, allow_null=True)
+    preorder_ends_on = serializers.DateField(required=False, allow_null=True)
+    max_units = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_per_order = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    lead_time_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    lead_time_business_days = serializers.BooleanField(required=False)
+    fixed_ship_date = serializers.DateField(required=False, allow_null=True)
+    button_label = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    product_message = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=TEMPLATE_HELP)
+    cart_message = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=TEMPLATE_HELP)
+    shipping_preference = serializers.ChoiceField(choices=Policy.ShippingPreference.choices, required=False)
+    shopper_may_cancel = serializers.ChoiceField(choices=Policy.Cancellation.choices, required=False)
+    incentive_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
+    incentive_trigger = serializers.ChoiceField(
+        choices=Policy.IncentiveTrigger.choices, required=False, allow_blank=True, allow_null=True
+    )
+    incentive_after_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class PolicyListFilterSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=Policy.Scope.choices, required=False)
+
+
+class PolicyEffectiveQuerySerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1, help_text="BigCommerce variant id.")
+
+
+# Where a policy comes from, most specific first (its own enum in the schema, apart from `scope`).
+LEVEL_CHOICES = [
+    ("variant", "The variant's own policy"),
+    ("product", "The product's policy"),
+    ("category", "The deepest category policy"),
+    ("store", "The store-wide policy"),
+]
+
+
+class PolicyCandidateSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES)
+    bigcommerce_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(help_text="The product's or category's name (a category with its path).")
+    policy_id = serializers.IntegerField()
+    enabled = serializers.BooleanField()
+    mode = serializers.ChoiceField(choices=Policy.Mode.choices)
+    applies = serializers.BooleanField(help_text="True for the one policy that wins.")
+
+
+class PolicyEffectiveOutputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES, allow_null=True)
+    why = serializers.CharField()
+    policy = PolicyOutputSerializer(allow_null=True)
+    candidates = PolicyCandidateSerializer(many=True, help_text="Every policy above the variant, most specific first.")
+
+
+# -- views ------------------------------------------------------------------------------------------------
+
+SPECIFICITY = Case(
+    *(When(scope=scope, then=Value(rank)) for rank, scope in enumerate(Policy.Scope.values)),
+    output_field=IntegerField(),
+)
+
+
+class PolicyListCreateApi(APIView):
+    """GET lists the store's policies (store-wide first, then categories, products, variants); POST adds one."""
+
+    pagination_class = Pagination
+    FilterSerializer = PolicyListFilterSerializer
+    InputSerializer = PolicyInputSerializer
+    OutputSerializer = PolicyOutputSerializer
+
+    @extend_schema(
+        operation_id="policies_list",
+        summary="List policies",
+        parameters=[PolicyListFilterSerializer],
+        responses=PolicyOutputSerializer(many=True),
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        policies = Policy.objects.order_by(SPECIFICITY, "bigcommerce_id", "id")
+        if scope := filters.validated_data.get("scope"):
+            policies = policies.filter(scope=scope)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(policies, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="policies_create",
+        summary="Add a policy",
+        request=PolicyInputSerializer,
+        responses={201: PolicyOutputSerializer, 400: OpenApiResponse(description="Invalid fields (see 'fields').")},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            policy = policy_services.policy_create(data=serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise _service_errors(exc) from exc
+        return Response(self.OutputSerializer(policy).data, status=status.HTTP_201_CREATED)
+
+
+class PolicyDetailApi(APIView):
+    """One policy: read it, change some of its fields, or delete it (not the store-wide one)."""
+
+    InputSerializer = PolicyInputSerializer
+    OutputSerializer = PolicyOutputSerializer
+
+    @extend_schema(operation_id="policies_retrieve", summary="A policy", responses=PolicyOutputSerializer)
+    def get(self, request, policy_id: int):
+        return Response(self.OutputSerializer(_policy_or_404(policy_id)).data)
+
+    @extend_schema(
+        operation_id="policies_partial_update",
+        summary="Change some fields of a policy",
+        request=PolicyInputSerializer(partial=True),
+        responses={200: PolicyOutputSerializer, 400: OpenApiResponse(description="Invalid fields (see 'fields').")},
+    )
+    def patch(self, request, policy_id: int):
+        policy = _policy_or_404(policy_id)
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            policy = policy_services.policy_update(policy=policy, data=serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise _service_errors(exc) from exc
+        return Response(self.OutputSerializer(policy).data)
+
+    @extend_schema(
+        operation_id="policies_destroy",
+        summary="Delete a policy (the next level up applies again)",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            409: OpenApiResponse(description="The store-wide policy cannot be deleted."),
+        },
+    )
+    def delete(self, request, policy_id: int):
+        policy = _policy_or_404(policy_id)
+        try:
+            policy_services.policy_delete(policy=policy)
+        except policy_services.StorePolicyRequired as exc:
+            raise PolicyConflict(detail=str(exc), code=exc.code) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PolicyEffectiveApi(APIView):
+    """Which policy applies to a variant, from which level, and why."""
+
+    QuerySerializer = PolicyEffectiveQuerySerializer
+    OutputSerializer = PolicyEffectiveOutputSerializer
+
+    @extend_schema(
+        operation_id="policies_effective",
+        summary="The policy that applies to a variant, and why",
+        parameters=[PolicyEffectiveQuerySerializer],
+        responses={200: PolicyEffectiveOutputSerializer, 404: OpenApiResponse(description="Unknown variant.")},
+    )
+    def get(self, request):
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        variant_id = query.validated_data["variant_id"]
+        effective = policy_services.policy_effective(variant_id=variant_id)
+        if not effective.in_catalog:
+            raise exceptions.NotFound(
+                f"No variant with BigCommerce id {variant_id} is in the store's catalog; check the id, or wait "
+                "for the catalog sync if it is new."
+            )
+        data = {
+            "variant_id": effective.variant_id,
+            "product_id": effective.product_id,
+            "level": effective.level,
+            "why": effective.why,
+            "policy": effective.policy,
+            "candidates": [
+                {
+                    "level": candidate.level,
+                    "bigcommerce_id": candidate.bigcommerce_id,
+                    "name": candidate.name,
+                    "policy_id": candidate.policy.pk,
+                    "enabled": candidate.policy.enabled,
+                    "mode": candidate.policy.mode,
+                    "applies": index == 0,
+                }
+                for index, candidate in enumerate(effective.candidates)
+            ],
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+urlpatterns = [
+    path("", PolicyListCreateApi.as_view(), name="policy-list"),
+    path("effective/", PolicyEffectiveApi.as_view(), name="policy-effective"),
+    path("<int:policy_id>/", PolicyDetailApi.as_view(), name="policy-detail"),
+]

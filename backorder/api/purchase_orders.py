@@ -1,3 +1,154 @@
-"""Merchant API: purchase_orders."""
+"""Merchant API: purchase orders (incoming stock) and receiving them."""
 
-urlpatterns: list = []
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backorder.api.pagination import paginated
+from backorder.models import PurchaseOrder
+from backorder.services import purchase_orders as services
+from backorder.services.availability import store_today
+
+
+class LineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    quantity_received = serializers.IntegerField()
+    expected_date = serializers.DateField()
+
+
+class PurchaseOrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    supplier = serializers.CharField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    notes = serializers.CharField()
+    lines = LineOutputSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+def _as_api_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+def _output(order: PurchaseOrder) -> dict:
+    return PurchaseOrderOutputSerializer(order).data
+
+
+class PurchaseOrderListCreateApi(APIView):
+    class PurchaseOrderCreateInputSerializer(serializers.Serializer):
+        class PurchaseOrderLineInputSerializer(serializers.Serializer):
+            variant_id = serializers.IntegerField(min_value=1)
+            quantity = serializers.IntegerField(min_value=1)
+            expected_date = serializers.DateField()
+
+        supplier = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+        reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        lines = PurchaseOrderLineInputSerializer(many=True)
+
+    InputSerializer = PurchaseOrderCreateInputSerializer
+
+    @extend_schema(
+        operation_id="purchase_orders_list", responses=PurchaseOrderOutputSerializer(many=True),
+        summary="Purchase orders, newest first",
+    )  # fmt: skip
+    def get(self, request):
+        orders = PurchaseOrder.objects.prefetch_related("lines").order_by("-created_at", "-id")
+        if request.GET.get("status"):
+            orders = orders.filter(status=request.GET["status"])
+        return paginated(request, self, orders, PurchaseOrderOutputSerializer)
+
+    @extend_schema(
+        operation_id="purchase_orders_create", request=InputSerializer, responses={201: PurchaseOrderOutputSerializer},
+        summary="Record stock ordered from a supplier",
+    )  # fmt: skip
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lines = [services.LineInput(**line) for line in data.validated_data["lines"]]
+        try:
+            order = services.purchase_order_create(
+                lines=lines,
+                supplier=data.validated_data["supplier"],
+                reference=data.validated_data["reference"],
+                notes=data.validated_data["notes"],
+                today=store_today(),
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from None
+        return Response(_output(order), status=status.HTTP_201_CREATED)
+
+
+class PurchaseOrderDetailApi(APIView):
+    @extend_schema(operation_id="purchase_orders_retrieve", responses=PurchaseOrderOutputSerializer)
+    def get(self, request, pk: int):
+        return Response(_output(get_object_or_404(PurchaseOrder.objects.prefetch_related("lines"), pk=pk)))
+
+
+class PurchaseOrderReceiveApi(APIView):
+    class PurchaseOrderReceiveInputSerializer(serializers.Serializer):
+        class ReceivedLineInputSerializer(serializers.Serializer):
+            variant_id = serializers.IntegerField(min_value=1)
+            quantity = serializers.IntegerField(min_value=1)
+
+        lines = ReceivedLineInputSerializer(many=True, required=False)
+
+    InputSerializer = PurchaseOrderReceiveInputSerializer
+
+    @extend_schema(
+        operation_id="purchase_orders_receive", request=InputSerializer, responses=PurchaseOrderOutputSerializer,
+        summary="Receive units (nothing given = everything outstanding); allocation follows within seconds",
+    )  # fmt: skip
+    def post(self, request, pk: int):
+        order = get_object_or_404(PurchaseOrder, pk=pk)
+        data = self.InputSerializer(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        lines = data.validated_data.get("lines")
+        received = None if lines is None else [(line["variant_id"], line["quantity"]) for line in lines]
+        try:
+            services.purchase_order_receive(order=order, received=received)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from None
+        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
+
+
+class PurchaseOrderLineRescheduleApi(APIView):
+    class PurchaseOrderLineRescheduleInputSerializer(serializers.Serializer):
+        expected_date = serializers.DateField()
+
+    InputSerializer = PurchaseOrderLineRescheduleInputSerializer
+
+    @extend_schema(
+        operation_id="purchase_orders_line_reschedule", request=InputSerializer,
+        responses=PurchaseOrderOutputSerializer,
+        summary="Move a line's expected date (the waiting backorders' dates follow)",
+    )  # fmt: skip
+    def patch(self, request, pk: int, line_id: int):
+        order = get_object_or_404(PurchaseOrder, pk=pk)
+        line = get_object_or_404(order.lines, pk=line_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.purchase_order_line_reschedule(
+                line=line, expected_date=data.validated_data["expected_date"], today=store_today()
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from None
+        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
+
+
+urlpatterns = [
+    path("", PurchaseOrderListCreateApi.as_view(), name="purchase-orders"),
+    path("<int:pk>/", PurchaseOrderDetailApi.as_view(), name="purchase-order"),
+    path("<int:pk>/receive/", PurchaseOrderReceiveApi.as_view(), name="purchase-order-receive"),
+    path("<int:pk>/lines/<int:line_id>/", PurchaseOrderLineRescheduleApi.as_view(), name="purchase-order-line"),
+]

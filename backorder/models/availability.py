@@ -32,6 +32,8 @@ class VariantAvailability(models.Model):
     cart_message = models.CharField(max_length=300, blank=True)
     shipping_preference = models.CharField(max_length=20, default="together")
     lead_time_days = models.IntegerField(null=True, blank=True)
+    lead_time_business_days = models.BooleanField(default=False)
+    waiting_units = models.IntegerField(default=0, help_text="Units of open backorders not yet allocated.")
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (ETag).")
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -1,7 +1,61 @@
-"""Business rules of backorders. Each function states its rule in its docstring."""
+"""Policies: which policy applies to a variant and why; creating, changing and deleting policies.
 
-from backorder.models import Policy
+Each function states its rule in its docstring. Which policy applies is a read and lives in
+backorder.selectors (`policy_effective`, `policies_effective_for_variants`); it is re-exported here.
+"""
+
+import string
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from backorder.models import Category, Policy, Product, Variant
+from backorder.selectors import (  # re-exported: callers ask the policies module which policy applies
+    EffectivePolicy,
+    PolicyCandidate,
+    policies_effective_for_variants,
+    policy_effective,
+)
 from stores.models import Store
+
+__all__ = [
+    "EffectivePolicy", "PolicyCandidate", "StorePolicyRequired", "policies_effective_for_variants",
+    "policy_create", "policy_create_store_default", "policy_delete", "policy_effective", "policy_update",
+    "policy_validate", "variants_governed_by",
+]  # fmt: skip
+
+Scope = Policy.Scope
+Mode = Policy.Mode
+Trigger = Policy.IncentiveTrigger
+
+# What a merchant may set; id and timestamps are never taken from the caller.
+EDITABLE_FIELDS = (
+    "scope", "bigcommerce_id", "enabled", "mode", "preorder_starts_on", "preorder_ends_on", "max_units",
+    "max_per_order", "lead_time_days", "lead_time_business_days", "fixed_ship_date", "button_label",
+    "product_message", "cart_message", "shipping_preference", "shopper_may_cancel", "incentive_percent",
+    "incentive_trigger", "incentive_after_days",
+)  # fmt: skip
+TEMPLATE_FIELDS = ("product_message", "cart_message")
+TEMPLATE_PLACEHOLDERS = ("date", "quantity", "days")
+REFRESH_CHUNK = 2000
+MAX_DAYS = 3650  # a promise further out than ten years is a typo
+
+
+class StorePolicyRequired(Exception):
+    """The store-wide policy is the fallback for every item, so it can be changed but never deleted."""
+
+    code = "store_policy_required"
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        super().__init__(
+            "The store-wide policy cannot be deleted: it is the fallback for every item. "
+            "Disable it instead (set enabled to false) to stop backorders store-wide."
+        )
 
 
 def policy_create_store_default(store: Store) -> Policy:
@@ -9,3 +63,292 @@ def policy_create_store_default(store: Store) -> Policy:
     says so."""
     policy, _ = Policy.objects.get_or_create(scope=Policy.Scope.STORE, defaults={"enabled": False})
     return policy
+
+
+# -- validation ---------------------------------------------------------------------------------------------
+
+
+def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
+    """Check a new policy (or a change to `instance`) and return the cleaned values to save.
+
+    Only the fields in EDITABLE_FIELDS are taken (id and timestamps are ignored). Every rule is checked
+    against the policy as it would be after the change, and all broken rules are reported at once as
+    `ValidationError({field: [message, ...]})`:
+    - the store-wide policy has no bigcommerce_id and stays store-wide; every other scope names a category,
+      product or variant that is in the catalog mirror, and only one policy exists per scope and id;
+    - a pre-order window belongs to pre-order mode and ends on or after it starts;
+    - an enabled policy needs a date basis, a lead time in days and/or a fixed ship date, because the
+      shopper is always promised a date; a newly set fixed ship date is not in the past (store time zone);
+    - a lead time and an incentive's days are at most ten years;
+    - the per-order cap is at least 1 and no larger than the total cap;
+    - an incentive is a percentage in (0, 100] together with a trigger, and "after N days" needs N (only it);
+    - messages use only the placeholders {date}, {quantity} and {days}, with well-formed braces.
+    """
+    changes = {name: value for name, value in data.items() if name in EDITABLE_FIELDS}
+    errors: dict[str, list[str]] = {}
+    # Types and choices, the way the model field reads them (for callers other than the API).
+    for name, value in list(changes.items()):
+        model_field = Policy._meta.get_field(name)
+        if value is None and not model_field.null and model_field.blank and isinstance(model_field.default, str):
+            value = ""
+        try:
+            changes[name] = model_field.clean(value, None)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    creating = instance is None
+    before = instance if instance is not None else Policy()
+    after = Policy(**{name: getattr(before, name) for name in EDITABLE_FIELDS})
+    after.pk = before.pk
+    for name, value in changes.items():
+        setattr(after, name, value)
+    if creating and "scope" not in changes:
+        _fail(errors, "scope", "Say which level this policy is for: store, category, product or variant.")
+        raise ValidationError(errors)
+
+    _validate_target(after=after, before=None if creating else before, errors=errors)
+    _validate_mode(after=after, errors=errors)
+    _validate_dates(after=after, before=None if creating else before, changes=changes, errors=errors)
+    _validate_caps(after=after, errors=errors)
+    _validate_incentive(after=after, errors=errors)
+    for name in TEMPLATE_FIELDS:
+        if message := _template_problem(getattr(after, name)):
+            _fail(errors, name, message)
+    if errors:
+        raise ValidationError(errors)
+    return changes
+
+
+def _validate_target(*, after: Policy, before: Policy | None, errors: dict) -> None:
+    if before is not None and before.scope == Scope.STORE and after.scope != Scope.STORE:
+        _fail(
+            errors,
+            "scope",
+            "The store-wide policy stays store-wide; create a category, product or variant policy instead.",
+        )
+        return
+    if after.scope == Scope.STORE:
+        if after.bigcommerce_id is not None:
+            _fail(
+                errors,
+                "bigcommerce_id",
+                "The store-wide policy applies to every item; leave bigcommerce_id empty (null).",
+            )
+    elif after.bigcommerce_id is None:
+        _fail(
+            errors,
+            "bigcommerce_id",
+            f"A {after.scope} policy needs the BigCommerce id of the {after.scope} it applies to.",
+        )
+    elif before is None or (before.scope, before.bigcommerce_id) != (after.scope, after.bigcommerce_id):
+        # Only a new target must be in the catalog: an item deleted since does not block other edits.
+        mirror = {Scope.CATEGORY: Category.objects.all(), Scope.PRODUCT: Product.objects.filter(is_deleted=False),
+                  Scope.VARIANT: Variant.objects.filter(is_deleted=False)}[Scope(after.scope)]  # fmt: skip
+        if not mirror.filter(bigcommerce_id=after.bigcommerce_id).exists():
+            _fail(
+                errors,
+                "bigcommerce_id",
+                f"No {after.scope} with BigCommerce id {after.bigcommerce_id} is in the store's catalog. Check the "
+                f"id (BigCommerce's {after.scope} id, not a SKU); if you just added it, wait for the catalog sync.",
+            )
+    if "bigcommerce_id" in errors or "scope" in errors:
+        return
+    existing = Policy.objects.filter(scope=after.scope, bigcommerce_id=after.bigcommerce_id).exclude(pk=after.pk)
+    if other := existing.first():
+        if after.scope == Scope.STORE:
+            _fail(
+                errors, "scope", f"The store-wide policy already exists (policy {other.pk}); change that one instead."
+            )
+        else:
+            _fail(
+                errors,
+                "bigcommerce_id",
+                f"A {after.scope} policy for {after.scope} {after.bigcommerce_id} already exists "
+                f"(policy {other.pk}); change that one instead.",
+            )
+
+
+def _fail(errors: dict[str, list[str]], name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+def _validate_mode(*, after: Policy, errors: dict) -> None:
+    window = after.preorder_starts_on or after.preorder_ends_on
+    if after.mode == Mode.BACKORDER and window:
+        for name in ("preorder_starts_on", "preorder_ends_on"):
+            if getattr(after, name):
+                _fail(
+                    errors,
+                    name,
+                    'A pre-order window applies only in pre-order mode: set mode to "preorder" or leave it empty.',
+                )
+    if after.preorder_starts_on and after.preorder_ends_on and after.preorder_ends_on < after.preorder_starts_on:
+        _fail(
+            errors,
+            "preorder_ends_on",
+            f"The pre-order window must end on or after the day it starts ({after.preorder_starts_on.isoformat()}).",
+        )
+
+
+def _validate_dates(*, after: Policy, before: Policy | None, changes: dict, errors: dict) -> None:
+    if after.enabled and after.lead_time_days is None and after.fixed_ship_date is None:
+        message = (
+            "An enabled policy needs a lead time in days or a fixed ship date (or both), "
+            "so that shoppers are promised a date."
+        )
+        _fail(errors, "lead_time_days", message)
+        _fail(errors, "fixed_ship_date", message)
+    if after.lead_time_days is not None and after.lead_time_days > MAX_DAYS:
+        _fail(errors, "lead_time_days", f"A lead time can be at most {MAX_DAYS} days.")
+    new_date = "fixed_ship_date" in changes and (before is None or before.fixed_ship_date != after.fixed_ship_date)
+    if new_date and after.fixed_ship_date is not None and after.fixed_ship_date < _store_today():
+        _fail(
+            errors,
+            "fixed_ship_date",
+            f"{after.fixed_ship_date.isoformat()} is in the past; choose a later date or use a lead time instead.",
+        )
+
+
+def _validate_caps(*, after: Policy, errors: dict) -> None:
+    if after.max_per_order is not None and after.max_per_order < 1:
+        _fail(
+            errors,
+            "max_per_order",
+            "The per-order cap must be at least 1; leave it empty (null) for no per-order limit.",
+        )
+    elif after.max_per_order is not None and after.max_units is not None and after.max_per_order > after.max_units:
+        _fail(
+            errors,
+            "max_per_order",
+            f"The per-order cap ({after.max_per_order}) cannot be larger than the total cap ({after.max_units}).",
+        )
+
+
+def _validate_incentive(*, after: Policy, errors: dict) -> None:
+    percent, trigger = after.incentive_percent, after.incentive_trigger
+    if percent is not None and not (Decimal(0) < Decimal(percent) <= Decimal(100)):
+        _fail(errors, "incentive_percent", "The incentive is a percentage off: more than 0 and at most 100.")
+    if trigger and percent is None:
+        _fail(
+            errors,
+            "incentive_percent",
+            "An incentive trigger needs a percentage off; set incentive_percent or clear the trigger.",
+        )
+    if percent is not None and not trigger:
+        _fail(
+            errors,
+            "incentive_trigger",
+            'Say when the incentive is given: "at_order", "on_delay" or "after_days" (or clear incentive_percent).',
+        )
+    if trigger == Trigger.AFTER_DAYS:
+        if after.incentive_after_days is None or after.incentive_after_days < 1:
+            _fail(
+                errors,
+                "incentive_after_days",
+                'The "after_days" trigger needs the number of days of waiting (1 or more).',
+            )
+        elif after.incentive_after_days > MAX_DAYS:
+            _fail(errors, "incentive_after_days", f"The number of days can be at most {MAX_DAYS}.")
+    elif after.incentive_after_days is not None:
+        _fail(
+            errors, "incentive_after_days", 'A number of days applies only to the "after_days" trigger; leave it empty.'
+        )
+
+
+def _template_problem(template: str) -> str | None:
+    """Why a merchant's message template cannot be rendered safely, or None when it is fine."""
+    allowed = ", ".join("{" + name + "}" for name in TEMPLATE_PLACEHOLDERS)
+    try:
+        parts = list(string.Formatter().parse(template or ""))
+    except ValueError:
+        return f"Unbalanced braces: use only the placeholders {allowed}, and no other '{{' or '}}'."
+    for _literal, name, format_spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in TEMPLATE_PLACEHOLDERS or format_spec or conversion:
+            shown = (
+                "{" + name + (f"!{conversion}" if conversion else "") + (f":{format_spec}" if format_spec else "") + "}"
+            )
+            return f"Unknown placeholder {shown}; the message may use only {allowed}."
+    return None
+
+
+def _store_today() -> date:
+    from backorder.services.availability import store_today
+
+    return store_today()
+
+
+# -- writes -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_create(*, data: dict) -> Policy:
+    """Add a policy at one level of the catalog; the availability of the variants it governs is recomputed."""
+    changes = policy_validate(data=data)
+    policy = Policy(**changes)
+    _save_unique(policy)
+    _refresh_governed(targets=[(policy.scope, policy.bigcommerce_id)])
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, policy: Policy, data: dict) -> Policy:
+    """Change some fields of a policy (a partial update); the variants it governed and governs are recomputed."""
+    changes = policy_validate(data=data, instance=policy)
+    old_target = (policy.scope, policy.bigcommerce_id)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    _save_unique(policy)
+    _refresh_governed(targets=[old_target, (policy.scope, policy.bigcommerce_id)])
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, policy: Policy) -> None:
+    """Remove a category, product or variant policy, so the next level up applies again; the store-wide
+    policy cannot be removed (StorePolicyRequired)."""
+    if policy.scope == Scope.STORE:
+        raise StorePolicyRequired(policy)
+    target = (policy.scope, policy.bigcommerce_id)
+    policy.delete()
+    _refresh_governed(targets=[target])
+
+
+def _save_unique(policy: Policy) -> None:
+    """Save, turning a lost race for the same scope and id into the same message validation gives."""
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"bigcommerce_id": [f"A {policy.scope} policy for this {policy.scope} already exists; change that one."]}
+        ) from exc
+
+
+def _refresh_governed(*, targets: Iterable[tuple[str, int | None]]) -> None:
+    from backorder.services.availability import availability_refresh
+
+    variant_ids = sorted(variants_governed_by(targets=targets))
+    for start in range(0, len(variant_ids), REFRESH_CHUNK):
+        availability_refresh(variant_ids=variant_ids[start : start + REFRESH_CHUNK])
+
+
+def variants_governed_by(*, targets: Iterable[tuple[str, int | None]]) -> set[int]:
+    """The BigCommerce ids of the live variants a policy at each (scope, bigcommerce_id) can reach: every
+    variant for the store, the product's variants, the variants of products in the category or below it."""
+    live = Variant.objects.filter(is_deleted=False)
+    condition = Q(pk__in=[])
+    for scope, bigcommerce_id in set(targets):
+        if scope == Scope.STORE:
+            return set(live.values_list("bigcommerce_id", flat=True))
+        if scope == Scope.VARIANT:
+            condition |= Q(bigcommerce_id=bigcommerce_id)
+        elif scope == Scope.PRODUCT:
+            condition |= Q(product__bigcommerce_id=bigcommerce_id)
+        elif scope == Scope.CATEGORY:
+            below = Category.objects.filter(path__contains=[bigcommerce_id]).values_list("bigcommerce_id", flat=True)
+            condition |= Q(product__category_ids__overlap=[bigcommerce_id, *below])
+    return set(live.filter(condition).values_list("bigcommerce_id", flat=True))

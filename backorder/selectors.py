@@ -1,0 +1,210 @@
+"""Reads of a store's data (the backorder app). Each function states its rule in its docstring.
+
+- which policy applies to a variant, and why (`policies_effective_for_variants`): the variant's own policy,
+  its product's, the deepest category's, or the store-wide one.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, F, Func, Q, Subquery
+
+from backorder.models import Category, Policy, Variant
+
+Scope = Policy.Scope
+Mode = Policy.Mode
+
+# -- which policy applies, and why ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyCandidate:
+    """A policy that exists at one of the levels above a variant (most specific first)."""
+
+    level: str
+    policy: Policy
+    bigcommerce_id: int | None
+    name: str = ""
+    depth: int = 0  # categories only: how many levels down from the top
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """The policy that applies to a variant, the level it comes from, and a sentence saying why.
+
+    `candidates` lists every policy that exists above the variant, most specific first; the first one
+    is the one that applies. `product_id` is None when the variant is not in the catalog mirror.
+    """
+
+    variant_id: int
+    product_id: int | None
+    policy: Policy | None
+    level: str | None
+    why: str
+    candidates: tuple[PolicyCandidate, ...] = field(default_factory=tuple)
+
+    @property
+    def in_catalog(self) -> bool:
+        return self.product_id is not None
+
+
+def policy_effective(*, variant_id: int) -> EffectivePolicy:
+    """The policy that applies to one variant (BigCommerce id); see policies_effective_for_variants."""
+    return policies_effective_for_variants(variant_ids=[variant_id])[variant_id]
+
+
+def policies_effective_for_variants(*, variant_ids: list[int]) -> dict[int, EffectivePolicy]:
+    """The policy that applies to each variant (BigCommerce ids), in three queries whatever their number.
+
+    The most specific existing policy wins: the variant's own, else its product's, else the deepest
+    category policy, else the store-wide one; a disabled policy wins all the same (it switches backorders
+    off at its level). A category policy covers products in that category and in every category below it;
+    "deepest" is the policy category with the longest path from the top (a product category missing from
+    the mirror counts as a top category), and among equally deep ones the lowest category id wins.
+    A variant missing from the catalog mirror gets its own policy if one exists, else the store-wide one.
+    """
+    ids = list(dict.fromkeys(variant_ids))
+    if not ids:
+        return {}
+    variants = {
+        v.bigcommerce_id: v
+        for v in Variant.objects.filter(bigcommerce_id__in=ids)
+        .select_related("product")
+        .only(
+            "bigcommerce_id", "sku", "option_label", "product__bigcommerce_id", "product__name", "product__category_ids"
+        )  # fmt: skip
+    }
+    product_categories = {c for v in variants.values() for c in v.product.category_ids}
+    categories: dict[int, Category] = {}
+    if product_categories:
+        # The products' categories and every category above them, in one statement.
+        above = (
+            Category.objects.filter(bigcommerce_id__in=product_categories)
+            .annotate(ancestor=Func(F("path"), function="unnest", output_field=BigIntegerField()))
+            .values("ancestor")
+        )
+        categories = {
+            c.bigcommerce_id: c
+            for c in Category.objects.filter(Q(bigcommerce_id__in=Subquery(above))).only(
+                "bigcommerce_id", "name", "path"
+            )
+        }
+    reachable_categories = set(product_categories)
+    for category in categories.values():
+        reachable_categories.update(category.path)
+    product_ids = {v.product.bigcommerce_id for v in variants.values()}
+    policies = Policy.objects.filter(
+        Q(scope=Scope.STORE)
+        | Q(scope=Scope.VARIANT, bigcommerce_id__in=ids)
+        | Q(scope=Scope.PRODUCT, bigcommerce_id__in=product_ids)
+        | Q(scope=Scope.CATEGORY, bigcommerce_id__in=reachable_categories)
+    )
+    by_target = {(p.scope, p.bigcommerce_id): p for p in policies}
+    store_policy = by_target.get((Scope.STORE, None))
+    return {
+        variant_id: _resolve(
+            variant_id=variant_id,
+            variant=variants.get(variant_id),
+            categories=categories,
+            by_target=by_target,
+            store_policy=store_policy,
+        )
+        for variant_id in ids
+    }
+
+
+def _resolve(
+    *,
+    variant_id: int,
+    variant: Variant | None,
+    categories: dict[int, Category],
+    by_target: dict,
+    store_policy: Policy | None,
+) -> EffectivePolicy:
+    candidates: list[PolicyCandidate] = []
+    if own := by_target.get((Scope.VARIANT, variant_id)):
+        label = (variant.option_label or variant.sku) if variant else ""
+        candidates.append(PolicyCandidate(level=Scope.VARIANT.value, policy=own, bigcommerce_id=variant_id, name=label))
+    if variant is not None:
+        product = variant.product
+        if product_policy := by_target.get((Scope.PRODUCT, product.bigcommerce_id)):
+            candidates.append(
+                PolicyCandidate(
+                    level=Scope.PRODUCT.value,
+                    policy=product_policy,
+                    bigcommerce_id=product.bigcommerce_id,
+                    name=product.name,
+                )
+            )
+        covering: dict[int, int] = {}  # category id -> depth, for every category at or above the product's
+        for category_id in product.category_ids:
+            category = categories.get(category_id)
+            path = category.path if category and category.path else [category_id]
+            for depth, ancestor in enumerate(path, start=1):
+                covering[ancestor] = max(covering.get(ancestor, 0), depth)
+        category_candidates = [
+            PolicyCandidate(
+                level=Scope.CATEGORY.value,
+                policy=by_target[(Scope.CATEGORY, category_id)],
+                bigcommerce_id=category_id,
+                name=_category_name(category_id, categories),
+                depth=depth,
+            )
+            for category_id, depth in covering.items()
+            if (Scope.CATEGORY, category_id) in by_target
+        ]
+        candidates.extend(sorted(category_candidates, key=lambda c: (-c.depth, c.bigcommerce_id)))
+    if store_policy is not None:
+        candidates.append(PolicyCandidate(level=Scope.STORE.value, policy=store_policy, bigcommerce_id=None))
+    winner = candidates[0] if candidates else None
+    return EffectivePolicy(
+        variant_id=variant_id,
+        product_id=variant.product.bigcommerce_id if variant else None,
+        policy=winner.policy if winner else None,
+        level=str(winner.level) if winner else None,
+        why=_why(variant_id=variant_id, variant=variant, winner=winner),
+        candidates=tuple(candidates),
+    )
+
+
+def _category_name(category_id: int, categories: dict[int, Category]) -> str:
+    category = categories.get(category_id)
+    if category is None:
+        return ""
+    return " › ".join(categories[c].name if c in categories else str(c) for c in category.path) or category.name
+
+
+def _why(*, variant_id: int, variant: Variant | None, winner: PolicyCandidate | None) -> str:
+    """One sentence a merchant can read: which policy applies, from which level, and what it does."""
+    if winner is None:
+        return (
+            f"No policy applies to variant {variant_id}: even the store-wide policy is missing, so backorders are off."
+        )
+    policy = winner.policy
+    product = f"product {variant.product.bigcommerce_id}" if variant else "its product"
+    if winner.level == Scope.VARIANT:
+        reason = f"Variant {variant_id} has its own policy (policy {policy.pk}), the most specific level"
+    elif winner.level == Scope.PRODUCT:
+        named = f" ({winner.name})" if winner.name else ""
+        reason = (
+            f"The product policy of {product}{named} (policy {policy.pk}) applies, "
+            f"because variant {variant_id} has no policy of its own"
+        )
+    elif winner.level == Scope.CATEGORY:
+        named = f" ({winner.name})" if winner.name else ""
+        reason = (
+            f"The category policy of category {winner.bigcommerce_id}{named} (policy {policy.pk}) applies, because "
+            f"neither variant {variant_id} nor {product} has a policy and it is the deepest category with one"
+        )
+    else:
+        missing = " (the variant is not in the catalog mirror)" if variant is None else ""
+        reason = (
+            f"The store-wide policy (policy {policy.pk}) applies, because no variant, product or category policy "
+            f"covers variant {variant_id}{missing}"
+        )
+    if not policy.enabled:
+        effect = "it is disabled, so this variant cannot be backordered"
+    elif policy.mode == Mode.PREORDER:
+        effect = "it sells the variant on pre-order"
+    else:
+        effect = "it allows backorders"
+    return f"{reason}; {effect}."

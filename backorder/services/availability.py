@@ -1,0 +1,414 @@
+"""What a shopper can buy now and when it ships: the availability engine.
+
+Everything a product page needs is precomputed per variant (VariantAvailability) whenever stock,
+policies, purchase orders or backorders change, so answering costs one SELECT. Dates come from a FIFO
+projection: units on hand, then open purchase-order lines in expected-date order, then the lead time.
+Open backorders are served first; a shopper who orders now is promised the date their own units arrive.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from backorder.models import Backorder, PurchaseOrder, PurchaseOrderLine, StockAdjustment, Variant, VariantAvailability
+
+UNAVAILABLE, IN_STOCK, BACKORDER, PREORDER = "unavailable", "in_stock", "backorder", "preorder"
+
+
+def add_days(start: date, days: int, *, business_days: bool) -> date:
+    """Calendar days, or business days (Monday to Friday) when the policy counts those."""
+    if not business_days:
+        return start + timedelta(days=days)
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where the units of a request come from: ready now, and the date the last backordered unit arrives."""
+
+    ready: int
+    backordered: int
+    ship_date: date | None
+
+
+def units_owed_to_bigcommerce(variant_ids: Iterable[int]) -> dict[int, int]:
+    """Units already allocated but not yet taken off BigCommerce's on-hand (pending adjustments)."""
+    owed = [StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING]
+    rows = (
+        StockAdjustment.objects.filter(variant_id__in=list(variant_ids), status__in=owed)
+        .values("variant_id")
+        .annotate(owed=Sum("on_hand_delta"))
+    )
+    return {row["variant_id"]: -row["owed"] for row in rows}
+
+
+def project(*, row: VariantAvailability, quantity: int, today: date, queue_ahead: int | None = None) -> Projection:
+    """Serve the units ahead first (open backorders), then this request: on-hand units are ready now,
+    the rest take purchase-order units in expected-date order, and beyond those the policy's date."""
+    on_hand = row.on_hand or 0
+    ahead = row.waiting_units if queue_ahead is None else queue_ahead
+    ready = min(max(on_hand - ahead, 0), quantity) if queue_ahead is not None else min(on_hand, quantity)
+    backordered = quantity - ready
+    if backordered <= 0:
+        return Projection(ready=ready, backordered=0, ship_date=None)
+    skip = ahead + ready
+    # on hand first (dated today), then purchase-order tiers
+    tiers = [(on_hand, today)] + [(units, max(date.fromisoformat(day), today)) for units, day in row.supply]
+    needed = backordered
+    for units, arrives in tiers:
+        if skip >= units:
+            skip -= units
+            continue
+        usable = units - skip
+        skip = 0
+        if usable >= needed:
+            return Projection(ready=ready, backordered=backordered, ship_date=arrives)
+        needed -= usable
+    return Projection(ready=ready, backordered=backordered, ship_date=fallback_ship_date(row=row, today=today))
+
+
+def fallback_ship_date(*, row: VariantAvailability, today: date) -> date | None:
+    """Units nobody has ordered from a supplier yet ship on the policy's fixed date, else after its lead
+    time; with neither, the date is unknown (None) and is never made up."""
+    if row.fallback_date:
+        return max(row.fallback_date, today)
+    if row.lead_time_days is not None:
+        return add_days(today, row.lead_time_days, business_days=row.lead_time_business_days)
+    return None
+
+
+def state_for(*, row: VariantAvailability, quantity: int, today: date) -> str:
+    """in_stock when the request fits on hand (or stock is not tracked); backorder or preorder when the
+    effective policy is enabled (a pre-order inside its window) and the request fits within on hand plus
+    the units left under the cap and the per-order cap; unavailable otherwise."""
+    if not row.purchasable:
+        return UNAVAILABLE
+    if not row.tracked or quantity <= (row.on_hand or 0):
+        return IN_STOCK
+    if not row.enabled:
+        return UNAVAILABLE
+    if row.mode == PREORDER and not (
+        (row.window_opens_on is None or row.window_opens_on <= today)
+        and (row.window_closes_on is None or today <= row.window_closes_on)
+    ):
+        return UNAVAILABLE
+    backordered = quantity - (row.on_hand or 0)
+    if row.backorder_units_left is not None and backordered > row.backorder_units_left:
+        return UNAVAILABLE
+    if row.max_per_order is not None and backordered > row.max_per_order:
+        return UNAVAILABLE
+    return PREORDER if row.mode == PREORDER else BACKORDER
+
+
+def ship_date_for_new_backorder(
+    *, variant_id: int, quantity: int, queue_ahead: int, today: date | None = None
+) -> date | None:
+    """The date a backorder of `quantity` units ships when `queue_ahead` waiting units are before it
+    (today when units on hand already cover it; None when nothing gives a basis for a date)."""
+    row = VariantAvailability.objects.filter(variant_id=variant_id).first()
+    if row is None:
+        return None
+    today = today or store_today()
+    projection = project(row=row, quantity=quantity, today=today, queue_ahead=queue_ahead)
+    return projection.ship_date if projection.backordered else today
+
+
+def store_today() -> date:
+    """Today in the current store's time zone (dates shown to shoppers are in the store's zone)."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.utils import timezone
+
+    tenant = getattr(connection, "tenant", None)
+    try:
+        zone = ZoneInfo(getattr(tenant, "timezone", "") or "UTC")
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return timezone.now().astimezone(zone).date()
+
+
+# -- keeping the precomputed rows true -------------------------------------------------------------------
+
+
+def availability_refresh(*, variant_ids: Iterable[int]) -> None:
+    """Recompute the availability rows of these variants (BigCommerce ids) from stock, the effective
+    policy, open backorders and open purchase-order lines; bump each changed row's version (ETag) and
+    push changed caps to BigCommerce (`backorder_limit`) after commit."""
+    from backorder.services.policies import policies_effective_for_variants
+
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return
+    variants = {v.bigcommerce_id: v for v in Variant.objects.filter(bigcommerce_id__in=ids).select_related("product")}
+    policies = policies_effective_for_variants(variant_ids=list(variants))
+    owed = units_owed_to_bigcommerce(variants)
+    waiting = dict(
+        Backorder.objects.filter(variant_id__in=list(variants), status=Backorder.Status.WAITING)
+        .values("variant_id")
+        .annotate(units=Sum(F("quantity") - F("quantity_allocated")))
+        .values_list("variant_id", "units")
+    )
+    supply: dict[int, list] = {}
+    lines = (
+        PurchaseOrderLine.objects.filter(
+            variant_id__in=list(variants),
+            purchase_order__status__in=[PurchaseOrder.Status.OPEN, PurchaseOrder.Status.PARTLY_RECEIVED],
+            quantity_received__lt=F("quantity"),
+        )
+        .order_by("expected_date", "id")
+        .values_list("variant_id", "quantity", "quantity_received", "expected_date")
+    )
+    for variant_id, quantity, received, expected in lines:
+        supply.setdefault(variant_id, []).append([quantity - received, expected.isoformat()])
+    existing = {row.variant_id: row for row in VariantAvailability.objects.filter(variant_id__in=ids)}
+    to_create, to_update = [], []
+    for variant_id in ids:
+        variant = variants.get(variant_id)
+        row = existing.get(variant_id) or VariantAvailability(variant_id=variant_id, product_id=0)
+        values = _row_values(variant, policies.get(variant_id), owed.get(variant_id, 0), waiting.get(variant_id, 0),
+                             supply.get(variant_id, []))  # fmt: skip
+        changed = any(getattr(row, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(row, name, value)
+        if row.pk is None:
+            to_create.append(row)
+        elif changed:
+            row.version += 1
+            to_update.append(row)
+    with transaction.atomic():
+        VariantAvailability.objects.bulk_create(to_create)
+        if to_update:
+            VariantAvailability.objects.bulk_update(to_update, [*_ROW_FIELDS, "version"])
+    changed_ids = [row.variant_id for row in [*to_create, *to_update]]
+    if changed_ids:
+        transaction.on_commit(lambda: backorder_limits_push_later(variant_ids=changed_ids))
+
+
+_ROW_FIELDS = [
+    "product_id", "purchasable", "tracked", "on_hand", "policy_id", "policy_scope", "enabled", "mode",
+    "window_opens_on", "window_closes_on", "backorder_units_left", "max_per_order", "supply", "fallback_date",
+    "button_label", "product_message", "cart_message", "shipping_preference", "lead_time_days",
+    "lead_time_business_days", "waiting_units",
+]  # fmt: skip
+
+
+def _row_values(variant: Variant | None, effective, owed: int, waiting: int, supply: list) -> dict:
+    if variant is None:  # deleted from the mirror: nothing can be sold
+        return {"purchasable": False, "enabled": False}
+    product = variant.product
+    tracked = product.inventory_tracking != "none"
+    policy = getattr(effective, "policy", None)
+    values = {
+        "product_id": product.bigcommerce_id,
+        "purchasable": not (variant.is_deleted or product.is_deleted or variant.purchasing_disabled),
+        "tracked": tracked,
+        "on_hand": max((variant.on_hand or 0) - owed, 0) if tracked else None,
+        "waiting_units": waiting,
+        "supply": supply,
+        "policy_id": policy.pk if policy else None,
+        "policy_scope": getattr(effective, "level", "") or "",
+        "enabled": bool(policy and policy.enabled),
+    }
+    if policy is None:
+        return values
+    left = None if policy.max_units is None else max(policy.max_units - waiting, 0)
+    return values | {
+        "mode": policy.mode,
+        "window_opens_on": policy.preorder_starts_on,
+        "window_closes_on": policy.preorder_ends_on,
+        "backorder_units_left": left,
+        "max_per_order": policy.max_per_order,
+        "fallback_date": policy.fixed_ship_date,
+        "lead_time_days": policy.lead_time_days,
+        "lead_time_business_days": policy.lead_time_business_days,
+        "button_label": policy.button_label,
+        "product_message": policy.product_message,
+        "cart_message": policy.cart_message,
+        "shipping_preference": policy.shipping_preference,
+    }
+
+
+def availability_refresh_all() -> None:
+    """Every variant of the store (after a full sync, or a store-wide policy change)."""
+    ids = list(Variant.objects.values_list("bigcommerce_id", flat=True))
+    for start in range(0, len(ids), 2000):
+        availability_refresh(variant_ids=ids[start : start + 2000])
+
+
+# -- the cap BigCommerce enforces at checkout ------------------------------------------------------------
+
+
+def backorder_limit_for(row: VariantAvailability) -> int | None:
+    """BigCommerce's `backorder_limit` for a variant: 0 when backorders are off (or a pre-order window is
+    closed), else the policy's unit cap (BigCommerce subtracts what it has already backordered), None when
+    unlimited."""
+    if not (row.enabled and row.purchasable and row.tracked):
+        return 0
+    today = date.today()
+    if row.mode == PREORDER and not (
+        (row.window_opens_on is None or row.window_opens_on <= today)
+        and (row.window_closes_on is None or today <= row.window_closes_on)
+    ):
+        return 0
+    if row.backorder_units_left is None:
+        return None
+    return row.backorder_units_left + row.waiting_units
+
+
+def backorder_limits_push_later(*, variant_ids: list[int]) -> None:
+    from django.db import connection
+
+    from stores.tasks import enqueue_for_store
+
+    if connection.schema_name != "public":
+        enqueue_for_store("backorder.tasks.backorder_limits_push", variant_ids=variant_ids)
+
+
+def backorder_limits_push(*, client, variant_ids: list[int]) -> int:
+    """Write the caps BigCommerce should enforce, only where they differ from what it has (compare first)."""
+    rows = VariantAvailability.objects.filter(variant_id__in=variant_ids)
+    variants = {
+        v.bigcommerce_id: v
+        for v in Variant.objects.filter(bigcommerce_id__in=variant_ids, is_deleted=False).select_related("product")
+    }
+    settings_items, changed = [], []
+    for row in rows:
+        variant = variants.get(row.variant_id)
+        if variant is None or variant.product.inventory_tracking == "none":
+            continue
+        wanted = backorder_limit_for(row)
+        if wanted == variant.backorder_limit:
+            continue
+        identity = (
+            {"product_id": variant.product.bigcommerce_id}
+            if variant.product.inventory_tracking == "product"
+            else {"variant_id": variant.bigcommerce_id}
+        )
+        settings_items.append({"identity": identity, "backorder_limit": wanted})
+        variant.backorder_limit = wanted
+        changed.append(variant)
+    for start in range(0, len(settings_items), 2000):
+        client.put("/v3/inventory/locations/1/items", json={"settings": settings_items[start : start + 2000]})
+    Variant.objects.bulk_update(changed, ["backorder_limit"])
+    return len(changed)
+
+
+# -- the storefront answer (ARCHITECTURE.md, "Availability JSON") ------------------------------------------
+
+
+def availability_answer(
+    *, rows: list[VariantAvailability], product_id: int, variant_id: int | None, quantity: int, language: str,
+    today: date,
+) -> dict:  # fmt: skip
+    """The contract JSON for a product (and variant) and a requested quantity. Without a variant id, a
+    product with one variant answers for it; a product with options answers for the product as a whole:
+    the best state any variant offers (`variant_id` null)."""
+    if variant_id is None and len(rows) == 1:
+        variant_id = rows[0].variant_id
+    if variant_id is not None:
+        row = next(r for r in rows if r.variant_id == variant_id)
+        return _answer(row=row, product_id=product_id, quantity=quantity, language=language, today=today)
+    answers = [_answer(row=r, product_id=product_id, quantity=quantity, language=language, today=today) for r in rows]
+    rank = {IN_STOCK: 0, BACKORDER: 1, PREORDER: 1, UNAVAILABLE: 2}
+    best = min(answers, key=lambda a: (rank[a["state"]], a["expected_ship_date"] or "9999-12-31"))
+    return best | {"variant_id": None}
+
+
+def _answer(*, row: VariantAvailability, product_id: int, quantity: int, language: str, today: date) -> dict:
+    from backorder import texts
+
+    state = state_for(row=row, quantity=quantity, today=today)
+    on_hand = row.on_hand if row.tracked else None
+    available = row.backorder_units_left if row.enabled else 0
+    if state in (IN_STOCK, UNAVAILABLE):
+        ready = quantity if state == IN_STOCK else 0
+        projection = Projection(ready=ready, backordered=0, ship_date=None)
+    else:
+        projection = project(row=row, quantity=quantity, today=today)
+    label = (row.button_label if state in (BACKORDER, PREORDER) else "") or texts.BUTTON[language][state]
+    message = ""
+    if state in (BACKORDER, PREORDER):
+        template = row.product_message or (
+            texts.MESSAGE[language][state] if projection.ship_date else texts.MESSAGE[language]["no_date"]
+        )
+        message = texts.render(
+            template, ship_date=projection.ship_date, quantity=projection.backordered, today=today, language=language
+        )
+    elif state == UNAVAILABLE and row.tracked:
+        message = texts.MESSAGE[language]["unavailable"]
+    return {
+        "product_id": product_id,
+        "variant_id": row.variant_id,
+        "state": state,
+        "on_hand": on_hand,
+        "backorder_available": available if row.tracked else None,
+        "requested_quantity": quantity,
+        "ready_to_ship": projection.ready,
+        "backordered": projection.backordered,
+        "button_label": label,
+        "message": message,
+        "expected_ship_date": projection.ship_date.isoformat() if projection.ship_date else None,
+        "shipping_preference": row.shipping_preference if state in (BACKORDER, PREORDER) else None,
+    }
+
+
+# -- dates of the backorders already waiting --------------------------------------------------------------
+
+
+def backorders_reschedule(*, variant_ids: Iterable[int], today: date | None = None) -> int:
+    """Waiting backorders get the date their units will actually arrive, walking the queue in FIFO order
+    through on-hand, incoming purchase-order units and the lead time; each change is on the timeline
+    (later than promised = "delayed", earlier = "brought_forward", for the notifications to act on)."""
+    from backorder.services.lifecycle import backorder_event_record
+
+    today = today or store_today()
+    ids = sorted(set(variant_ids))
+    rows = {row.variant_id: row for row in VariantAvailability.objects.filter(variant_id__in=ids)}
+    queue = Backorder.objects.filter(variant_id__in=ids, status=Backorder.Status.WAITING).order_by(
+        "variant_id", "order_created_at", "order_id", "order_line_id"
+    )
+    changed, ahead_by_variant = [], {}
+    for backorder in queue:
+        row = rows.get(backorder.variant_id)
+        if row is None:
+            continue
+        ahead = ahead_by_variant.get(backorder.variant_id, 0)
+        need = backorder.quantity - backorder.quantity_allocated
+        # this backorder's own waiting units are not "ahead" of it: measure the queue before it
+        projection = project(row=_without_queue(row), quantity=need, today=today, queue_ahead=ahead)
+        new_date = projection.ship_date if projection.backordered else today
+        ahead_by_variant[backorder.variant_id] = ahead + need
+        if new_date != backorder.expected_ship_date:
+            old = backorder.expected_ship_date
+            backorder.expected_ship_date = new_date
+            changed.append(backorder)
+            kind = "date_changed"
+            if old and new_date and new_date > old:
+                kind = "delayed"
+            elif old and new_date and new_date < old:
+                kind = "brought_forward"
+            elif old and new_date is None:
+                kind = "delayed"
+            backorder_event_record(
+                backorder=backorder,
+                kind=kind,
+                details={"from": old.isoformat() if old else None, "to": new_date.isoformat() if new_date else None},
+            )
+    Backorder.objects.bulk_update(changed, ["expected_ship_date", "updated_at"])
+    return len(changed)
+
+
+def _without_queue(row: VariantAvailability) -> VariantAvailability:
+    """The row as if nobody were waiting yet (the caller walks the queue itself)."""
+    copy = VariantAvailability(**{f.attname: getattr(row, f.attname) for f in VariantAvailability._meta.fields})
+    copy.waiting_units = 0
+    return copy

@@ -1,0 +1,264 @@
+"""Cancelling backorders: who may, what happens to the units, and the shopper's money.
+
+A cancellation (1) releases the backorder's allocated units to the next in line (allocation.py), (2) moves
+it to `cancelled` on its timeline, then, after the commit and from a task (no outbound HTTP while a shopper
+or BigCommerce waits): (3) sends the stock adjustment, (4) adds one staff-note line to the BigCommerce
+order, (5) refunds the cancelled units through the refunds API, or raises a "refund due" task for the
+merchant when BigCommerce cannot (a shopper who cancels is always refunded), and (6) sets the order to
+Cancelled when every one of its lines is cancelled.
+
+BigCommerce's stock at the end (sandbox semantics, docs/bigcommerce-sandbox.md):
+- Allocation took units off on-hand and qty_backordered, but BigCommerce's order line still says its units
+  are backordered (`quantity_backordered` = Q). A refund of the line, or the order becoming Cancelled,
+  releases the line's backordered units first: qty_backordered -= Q, on-hand unchanged.
+- So the release adjustment puts the line's A allocated units back as backordered units of the line
+  (on-hand +A, qty_backordered +A) netted with any units re-allocated to the next in line (-r, -r): one
+  adjustment of +(A - r) on both. It is sent *before* the refund / status change, so qty_backordered is
+  never asked to go below zero. End: on-hand = before + A - r (units nobody waited for are back, exactly
+  once); qty_backordered = before - (Q - A) - r (this line gone, the next in line served).
+- Setting status 5 after a full refund releases nothing more (the line's refunded units are excluded); after
+  a failed refund it releases the Q units itself; either way each unit is released once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from backorder.models import Backorder, BackorderEvent, MerchantTask, Policy
+from backorder.services.allocation import (
+    _after_stock_change,
+    _release_locked,
+    stock_adjustments_send,
+    variant_lock,
+)
+from backorder.services.lifecycle import IllegalTransition, backorder_event_record
+from stores.bigcommerce import errors
+
+logger = logging.getLogger(__name__)
+
+Status = Backorder.Status
+Actor = BackorderEvent.Actor
+CANCELLED_STATUS_ID = 5
+
+
+class CancellationNotAllowed(Exception):
+    """The store's policy does not let the shopper cancel this backorder (any more)."""
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    backorder: Backorder
+    cancelled: bool  # False when it already was: nothing more was done
+    units_released: int
+    refund_requested: bool
+
+
+def shopper_may_cancel(backorder: Backorder) -> bool:
+    """The policy at order time decides: `until_allocated` (the default) while the backorder is not fully
+    allocated, `until_shipped` until it ships, `never` not at all."""
+    rule = (backorder.policy or {}).get("shopper_may_cancel") or Policy.Cancellation.UNTIL_ALLOCATED
+    if rule == Policy.Cancellation.NEVER:
+        return False
+    if rule == Policy.Cancellation.UNTIL_ALLOCATED:
+        return backorder.status == Status.WAITING
+    return backorder.status in (Status.WAITING, Status.ALLOCATED)
+
+
+def backorder_cancel(
+    *, backorder: Backorder, actor: str, actor_label: str = "", reason: str, refund: bool = True
+) -> CancelResult:
+    """Cancel a backorder: shoppers as their policy allows, merchants and staff until it ships. Its units go
+    to the next in line; BigCommerce is told and the shopper refunded after the commit (see the module
+    docstring). Cancelling a cancelled backorder does nothing."""
+    with transaction.atomic():
+        variant_lock(backorder.variant_id)
+        fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
+        if fresh.status == Status.CANCELLED:
+            return CancelResult(backorder=fresh, cancelled=False, units_released=0, refund_requested=False)
+        if fresh.status == Status.SHIPPED:
+            raise IllegalTransition(fresh, Status.CANCELLED)
+        if actor == Actor.SHOPPER and not shopper_may_cancel(fresh):
+            raise CancellationNotAllowed(
+                f"This backorder can no longer be cancelled here ({fresh.get_status_display().lower()})."
+            )
+        fresh.cancellation_reason = reason[:200]
+        released = _release_locked(
+            backorder=fresh, quantity=None, reason=reason, actor=actor, actor_label=actor_label,
+            to_status=Status.CANCELLED, kind="cancelled", save_fields=("cancellation_reason",),
+        )  # fmt: skip
+        transaction.on_commit(lambda: _bigcommerce_follow_up_queue(fresh.pk, refund))
+    return CancelResult(backorder=fresh, cancelled=True, units_released=released, refund_requested=refund)
+
+
+def backorders_cancel_for_order(
+    *, order_id: int, reason: str, actor: str = Actor.BIGCOMMERCE, bigcommerce_released_stock: bool = True
+) -> int:
+    """The order was cancelled, refunded, declined or archived in BigCommerce: cancel its open backorders and
+    release their units (no refund and no write-back: BigCommerce and the merchant did that). Returns how
+    many were cancelled.
+
+    BigCommerce's cancellation or refund releases the lines' backordered units itself; the release
+    adjustment puts the allocated units back as described in the module docstring. When BigCommerce did not
+    move stock (`bigcommerce_released_stock=False`, e.g. an archived order) the same adjustment also takes
+    the lines' units out of qty_backordered.
+    """
+    cancelled, variant_ids = 0, set()
+    for backorder in Backorder.objects.filter(order_id=order_id, status__in=(Status.WAITING, Status.ALLOCATED)):
+        with transaction.atomic():
+            variant_lock(backorder.variant_id)
+            fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
+            if fresh.status not in (Status.WAITING, Status.ALLOCATED):
+                continue
+            fresh.cancellation_reason = reason[:200]
+            _release_locked(
+                backorder=fresh, quantity=None, reason=reason, actor=actor, to_status=Status.CANCELLED,
+                kind="cancelled", save_fields=("cancellation_reason",),
+                backordered_extra=0 if bigcommerce_released_stock else -fresh.quantity,
+            )  # fmt: skip
+        cancelled += 1
+        variant_ids.add(fresh.variant_id)
+    if variant_ids:
+        transaction.on_commit(lambda: _after_stock_change(sorted(variant_ids)))
+    return cancelled
+
+
+def _bigcommerce_follow_up_queue(backorder_id: int, refund: bool) -> None:
+    from stores.tasks import enqueue_for_store
+
+    enqueue_for_store("backorder.tasks.cancellation_to_bigcommerce", backorder_id=backorder_id, refund=refund)
+
+
+# -- after the commit: BigCommerce --------------------------------------------------------------------------
+
+
+def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None) -> dict:
+    """Tell BigCommerce about a cancelled backorder; every step compares before writing, so running it again
+    (a retried task) does nothing more."""
+    if client is None:
+        from django.db import connection
+
+        from stores.bigcommerce.connection import client_for
+        from stores.models import Store
+
+        client = client_for(Store.objects.get(schema_name=connection.schema_name))
+    backorder = Backorder.objects.get(pk=backorder_id)
+    if backorder.status != Status.CANCELLED:
+        return {"skipped": True}
+    stock_adjustments_send(variant_id=backorder.variant_id, client=client)  # before BigCommerce releases the line
+    order = client.get(f"/v2/orders/{backorder.order_id}")
+    lines = list(client.iter_v2(f"/v2/orders/{backorder.order_id}/products"))
+    done = {"staff_note": _staff_note_add(client, backorder, order)}
+    if refund:
+        done["refund"] = _refund(client, backorder)
+    done["order_cancelled"] = _order_cancel_when_all_lines_are(client, backorder, order, lines)
+    return done
+
+
+def _marker(backorder: Backorder) -> str:
+    return f"[backorder {backorder.pk}]"
+
+
+def _staff_note_add(client, backorder: Backorder, order: dict) -> bool:
+    """One line per cancelled backorder; it never matches capture's "Backorder: ..." state line."""
+    current = str(order.get("staff_notes") or "")
+    if _marker(backorder) in current:
+        return False
+    line = (
+        f"Backorder cancelled: {backorder.quantity} x {backorder.sku or backorder.variant_id} "
+        f"(line {backorder.order_line_id}), {backorder.cancellation_reason or 'no reason given'} {_marker(backorder)}"
+    )
+    separator = "\r\n" if "\r\n" in current else "\n"
+    client.put(f"/v2/orders/{backorder.order_id}", json={"staff_notes": f"{current}{separator}{line}".lstrip()})
+    return True
+
+
+def _refund(client, backorder: Backorder) -> str:
+    """Refund the cancelled units (amount from BigCommerce's quote, first refund method that is not offline);
+    anything in the way becomes a "refund due" task with the amount, never a silent drop."""
+    if backorder.events.filter(kind="refunded").exists():
+        return "refunded"
+    if MerchantTask.objects.filter(backorder=backorder, kind=MerchantTask.Kind.REFUND_DUE).exists():
+        return "refund_due"
+    item = {"item_type": "PRODUCT", "item_id": backorder.order_line_id, "quantity": backorder.quantity}
+    reason = f"Backorder cancelled {_marker(backorder)}"
+    amount = backorder.unit_price * backorder.quantity
+    try:
+        if _already_refunded(client, backorder):
+            backorder_event_record(backorder=backorder, kind="refunded", details={"found_in_bigcommerce": True})
+            return "refunded"
+        quote = client.post(f"/v3/orders/{backorder.order_id}/payment_actions/refund_quotes", json={"items": [item]})
+        quote = (quote or {}).get("data") or {}
+        amount = _decimal(quote.get("total_refund_amount"), amount)
+        method = next(
+            (m for m in quote.get("refund_methods") or [] if m and not any(p.get("offline") for p in m)), None
+        )
+        if method is None:
+            return _refund_due(backorder, amount, "BigCommerce offers no online refund method for this order.")
+        payments = [{"provider_id": p["provider_id"], "amount": p["amount"], "offline": False} for p in method]
+        body = client.post(
+            f"/v3/orders/{backorder.order_id}/payment_actions/refunds",
+            json={"items": [{**item, "reason": reason}], "payments": payments},
+        )
+    except errors.BigCommerceError as exc:
+        return _refund_due(backorder, amount, str(exc))
+    refund_id = ((body or {}).get("data") or {}).get("id")
+    backorder_event_record(
+        backorder=backorder, kind="refunded", details={"amount": str(amount), "refund_id": refund_id}
+    )
+    return "refunded"
+
+
+def _already_refunded(client, backorder: Backorder) -> bool:
+    """A refund of ours that reached BigCommerce but was not recorded here (crash in between)."""
+    for refund in client.iter_v3(f"/v3/orders/{backorder.order_id}/payment_actions/refunds"):
+        for item in refund.get("items") or []:
+            if item.get("item_id") == backorder.order_line_id and _marker(backorder) in str(item.get("reason")):
+                return True
+    return False
+
+
+def _refund_due(backorder: Backorder, amount: Decimal, error: str) -> str:
+    MerchantTask.objects.get_or_create(
+        backorder=backorder,
+        kind=MerchantTask.Kind.REFUND_DUE,
+        defaults={
+            "order_id": backorder.order_id,
+            "amount": amount,
+            "details": {
+                "order_line_id": backorder.order_line_id,
+                "quantity": backorder.quantity,
+                "currency": backorder.currency,
+                "reason": backorder.cancellation_reason,
+                "error": error[:500],
+            },
+        },
+    )
+    backorder_event_record(
+        backorder=backorder, kind="refund_due", details={"amount": str(amount), "error": error[:500]}
+    )
+    return "refund_due"
+
+
+def _order_cancel_when_all_lines_are(client, backorder: Backorder, order: dict, lines: list[dict]) -> bool:
+    """Every line of the order wholly backordered and cancelled: the order becomes Cancelled (status 5)."""
+    if int(order.get("status_id") or 0) == CANCELLED_STATUS_ID or not lines:
+        return False
+    cancelled = {
+        b.order_line_id: b.quantity
+        for b in Backorder.objects.filter(order_id=backorder.order_id, status=Status.CANCELLED)
+    }
+    if any(cancelled.get(int(line["id"]), 0) < int(line.get("quantity") or 0) for line in lines):
+        return False
+    client.put(f"/v2/orders/{backorder.order_id}", json={"status_id": CANCELLED_STATUS_ID})
+    return True
+
+
+def _decimal(value, default: Decimal) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else default
+    except InvalidOperation:
+        return default

@@ -1,0 +1,166 @@
+"""Purchase orders: incoming stock with expected dates, which drive ship dates until it arrives."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from backorder.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, StockAdjustment, Variant
+
+
+@dataclass(frozen=True)
+class LineInput:
+    variant_id: int
+    quantity: int
+    expected_date: date
+
+
+def _variants(variant_ids: list[int]) -> dict[int, Variant]:
+    return {
+        v.bigcommerce_id: v
+        for v in Variant.objects.filter(bigcommerce_id__in=variant_ids, is_deleted=False).select_related("product")
+    }
+
+
+def purchase_order_lines_validate(*, lines: list[LineInput], today: date) -> dict[int, Variant]:
+    """Each line names a variant of the catalog once, with at least one unit and an expected date that has
+    not already passed (a date in the past would promise shoppers something nobody can keep)."""
+    if not lines:
+        raise ValidationError({"lines": ["A purchase order needs at least one line."]})
+    variants = _variants([line.variant_id for line in lines])
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        problems = []
+        if line.variant_id not in variants:
+            problems.append(f"Variant {line.variant_id} is not in this store's catalog.")
+        if line.variant_id in seen:
+            problems.append(f"Variant {line.variant_id} appears twice; put all its units on one line.")
+        if line.quantity < 1:
+            problems.append("Quantity must be at least 1.")
+        if line.expected_date < today:
+            problems.append(f"The expected date {line.expected_date.isoformat()} has already passed.")
+        seen.add(line.variant_id)
+        if problems:
+            errors[f"lines[{index}]"] = problems
+    if errors:
+        raise ValidationError(errors)
+    return variants
+
+
+@transaction.atomic
+def purchase_order_create(
+    *, lines: list[LineInput], supplier: str = "", reference: str = "", notes: str = "", today: date
+) -> PurchaseOrder:
+    """Record stock ordered from a supplier; the variants' ship dates now count on it."""
+    variants = purchase_order_lines_validate(lines=lines, today=today)
+    order = PurchaseOrder.objects.create(supplier=supplier.strip(), reference=reference.strip(), notes=notes)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=order,
+            variant_id=line.variant_id,
+            product_id=variants[line.variant_id].product.bigcommerce_id,
+            quantity=line.quantity,
+            expected_date=line.expected_date,
+        )
+        for line in lines
+    )
+    _dates_changed(variant_ids=[line.variant_id for line in lines])
+    return order
+
+
+@transaction.atomic
+def purchase_order_line_reschedule(*, line: PurchaseOrderLine, expected_date: date, today: date) -> PurchaseOrderLine:
+    """A supplier's new date moves the dates of the backorders waiting on those units."""
+    if expected_date < today:
+        raise ValidationError({"expected_date": [f"{expected_date.isoformat()} has already passed."]})
+    if line.quantity_received >= line.quantity:
+        raise ValidationError({"expected_date": ["This line has been received in full; its date no longer matters."]})
+    line.expected_date = expected_date
+    line.save(update_fields=["expected_date"])
+    _dates_changed(variant_ids=[line.variant_id])
+    return line
+
+
+@transaction.atomic
+def purchase_order_cancel(*, order: PurchaseOrder) -> PurchaseOrder:
+    """A cancelled purchase order no longer counts as incoming stock (received units stay received)."""
+    if order.status == PurchaseOrder.Status.RECEIVED:
+        raise ValidationError({"status": ["This purchase order has been received in full and cannot be cancelled."]})
+    order.status = PurchaseOrder.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    _dates_changed(variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+    return order
+
+
+@transaction.atomic
+def purchase_order_receive(
+    *, order: PurchaseOrder, received: list[tuple[int, int]] | None = None
+) -> PurchaseOrderReceipt:
+    """Units that arrive are added to BigCommerce's on-hand and go through the one allocation path (the
+    oldest waiting backorders first). Nothing given = everything outstanding; more than outstanding is
+    refused."""
+    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+        raise ValidationError({"lines": [f"This purchase order is {order.get_status_display().lower()}."]})
+    lines = {line.variant_id: line for line in order.lines.select_for_update().order_by("id")}
+    if received is None:
+        received = [(variant_id, line.quantity_outstanding) for variant_id, line in lines.items()]
+        received = [(variant_id, quantity) for variant_id, quantity in received if quantity > 0]
+    errors: dict[str, list[str]] = {}
+    totals: dict[int, int] = {}
+    for index, (variant_id, quantity) in enumerate(received):
+        totals[variant_id] = totals.get(variant_id, 0) + quantity
+        line = lines.get(variant_id)
+        if line is None:
+            errors[f"lines[{index}]"] = [f"Variant {variant_id} is not on this purchase order."]
+        elif quantity < 1:
+            errors[f"lines[{index}]"] = ["Quantity must be at least 1."]
+        elif totals[variant_id] > line.quantity_outstanding:
+            errors[f"lines[{index}]"] = [
+                f"Only {line.quantity_outstanding} unit(s) of variant {variant_id} are still outstanding; "
+                f"{totals[variant_id]} cannot be received."
+            ]
+    if not received:
+        errors["lines"] = ["Nothing is outstanding on this purchase order."]
+    if errors:
+        raise ValidationError(errors)
+    for variant_id, quantity in totals.items():
+        PurchaseOrderLine.objects.filter(pk=lines[variant_id].pk).update(
+            quantity_received=F("quantity_received") + quantity
+        )
+        StockAdjustment.objects.create(
+            variant_id=variant_id,
+            product_id=lines[variant_id].product_id,
+            on_hand_delta=quantity,
+            reason=f"purchase_order:{order.pk}",
+        )
+    receipt = PurchaseOrderReceipt.objects.create(
+        purchase_order=order, lines=[{"variant_id": v, "quantity": q} for v, q in totals.items()]
+    )
+    outstanding = sum(
+        line.quantity - line.quantity_received for line in PurchaseOrderLine.objects.filter(purchase_order=order)
+    )
+    order.status = PurchaseOrder.Status.RECEIVED if outstanding == 0 else PurchaseOrder.Status.PARTLY_RECEIVED
+    order.save(update_fields=["status", "updated_at"])
+    _arrived(order=order, variant_ids=list(totals))
+    return receipt
+
+
+def _arrived(*, order: PurchaseOrder, variant_ids: list[int]) -> None:
+    """Queue the stock changes for BigCommerce and the allocation; both are committed with the receipt."""
+    from stores.tasks import enqueue_for_store
+
+    enqueue_for_store(
+        "backorder.tasks.purchase_order_arrived", purchase_order_id=order.pk, variant_ids=sorted(variant_ids)
+    )
+
+
+def _dates_changed(*, variant_ids: list[int]) -> None:
+    """New or moved incoming stock: recompute what the storefront shows and the dates of waiting backorders."""
+    from backorder.services.availability import availability_refresh, backorders_reschedule
+
+    availability_refresh(variant_ids=variant_ids)
+    backorders_reschedule(variant_ids=variant_ids)

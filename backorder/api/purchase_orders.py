@@ -89,9 +89,34 @@ class PurchaseOrderListCreateApi(APIView):
 
 
 class PurchaseOrderDetailApi(APIView):
+    class PurchaseOrderUpdateInputSerializer(serializers.Serializer):
+        supplier = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        notes = serializers.CharField(required=False, allow_blank=True)
+        status = serializers.ChoiceField(choices=[PurchaseOrder.Status.CANCELLED], required=False)
+
+    InputSerializer = PurchaseOrderUpdateInputSerializer
+
     @extend_schema(operation_id="purchase_orders_retrieve", responses=PurchaseOrderOutputSerializer)
     def get(self, request, pk: int):
         return Response(_output(get_object_or_404(PurchaseOrder.objects.prefetch_related("lines"), pk=pk)))
+
+    @extend_schema(
+        operation_id="purchase_orders_update", request=InputSerializer, responses=PurchaseOrderOutputSerializer,
+        summary="Change supplier, reference or notes, or cancel (status: cancelled)",
+    )  # fmt: skip
+    def patch(self, request, pk: int):
+        order = get_object_or_404(PurchaseOrder, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "status"}
+        try:
+            services.purchase_order_update(order=order, **fields)
+            if data.validated_data.get("status") == PurchaseOrder.Status.CANCELLED:
+                services.purchase_order_cancel(order=order)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from None
+        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
 
 
 class PurchaseOrderReceiveApi(APIView):

@@ -71,6 +71,20 @@ def purchase_order_create(
     return order
 
 
+def purchase_order_update(
+    *, order: PurchaseOrder, supplier: str | None = None, reference: str | None = None, notes: str | None = None
+) -> PurchaseOrder:
+    """Supplier, reference and notes are the merchant's to change at any time."""
+    changed = []
+    for name, value in (("supplier", supplier), ("reference", reference), ("notes", notes)):
+        if value is not None and getattr(order, name) != value.strip():
+            setattr(order, name, value.strip())
+            changed.append(name)
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
+    return order
+
+
 @transaction.atomic
 def purchase_order_line_reschedule(*, line: PurchaseOrderLine, expected_date: date, today: date) -> PurchaseOrderLine:
     """A supplier's new date moves the dates of the backorders waiting on those units."""

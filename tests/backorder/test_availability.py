@@ -249,3 +249,28 @@ def test_the_storefront_endpoint_refuses_bad_parameters_with_json(store, public_
 def test_an_unknown_product_is_a_json_404(store, public_client):
     response = public_client.get(f"/api/storefront/v1/{store.public_key}/products/999999")
     assert response.status_code == 404 and "999999" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_the_effective_cap_is_pushed_to_bigcommerce_so_checkout_enforces_it(
+    connected_store, sandbox, django_capture_on_commit_callbacks
+):
+    from backorder.models import Variant
+    from backorder.services.policies import policy_update
+    from tests.backorder.conftest import SANDBOX_STORE
+
+    variant = Variant.objects.filter(product__inventory_tracking="variant").first()
+
+    def limit_in_bigcommerce():
+        return sandbox.inventory_item(SANDBOX_STORE, variant_id=variant.bigcommerce_id)["settings"]["backorder_limit"]
+
+    def change(**data):
+        with django_capture_on_commit_callbacks(execute=True):  # the push happens after the commit
+            policy_update(policy=Policy.objects.get(scope="store"), data=data)
+
+    change(enabled=True, max_units=7, lead_time_days=10)
+    assert limit_in_bigcommerce() == 7
+    change(max_units=None)
+    assert limit_in_bigcommerce() is None
+    change(enabled=False)
+    assert limit_in_bigcommerce() == 0

@@ -112,3 +112,44 @@ def test_another_store_cannot_see_or_receive_this_stores_purchase_orders(api, ma
     intruder = store_client(other, signed_in_as=other.owner)
     assert intruder.get(f"/api/v1/purchase-orders/{order['id']}/").status_code == 404
     assert intruder.post(f"/api/v1/purchase-orders/{order['id']}/receive/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_purchase_order_can_be_renamed_and_cancelled_and_then_no_longer_counts(api):
+    from backorder.models import VariantAvailability
+
+    variant = variant_make(on_hand=0)
+    order = create(api, [{"variant_id": variant.bigcommerce_id, "quantity": 4,
+                          "expected_date": (store_today() + timedelta(days=3)).isoformat()}]).json()  # fmt: skip
+    assert VariantAvailability.objects.get(variant_id=variant.bigcommerce_id).supply[0][0] == 4
+    response = api.patch(f"/api/v1/purchase-orders/{order['id']}/", {"reference": "PO-9", "status": "cancelled"},
+                         content_type="application/json")  # fmt: skip
+    assert (response.json()["reference"], response.json()["status"]) == ("PO-9", "cancelled")
+    assert VariantAvailability.objects.get(variant_id=variant.bigcommerce_id).supply == []
+    again = api.post(f"/api/v1/purchase-orders/{order['id']}/receive/", {}, content_type="application/json")
+    assert again.status_code == 400
+
+
+@pytest.mark.django_db
+def test_receiving_adds_the_units_in_bigcommerce_and_fills_the_oldest_backorders_first(connected_store, sandbox):
+    from backorder.models import Backorder, Policy, Variant
+    from tests.backorder.conftest import SANDBOX_STORE
+
+    Policy.objects.filter(scope="store").update(enabled=True, lead_time_days=20)
+    variant = Variant.objects.filter(product__inventory_tracking="variant").first()
+    sandbox.restock(SANDBOX_STORE, variant_id=variant.bigcommerce_id, quantity=0)
+    Variant.objects.filter(pk=variant.pk).update(on_hand=0)
+    old, new = backorder_make(variant, 3), backorder_make(variant, 3)
+    api = store_client(connected_store, signed_in_as=connected_store.owner)
+    order = create(api, [{"variant_id": variant.bigcommerce_id, "quantity": 4,
+                          "expected_date": (store_today() + timedelta(days=3)).isoformat()}]).json()  # fmt: skip
+
+    response = api.post(f"/api/v1/purchase-orders/{order['id']}/receive/", {}, content_type="application/json")
+
+    assert response.status_code == 200
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, old.quantity_allocated) == (Backorder.Status.ALLOCATED, 3)
+    assert (new.status, new.quantity_allocated) == (Backorder.Status.WAITING, 1)
+    # +4 received, -4 allocated: nothing left on hand for anyone else in BigCommerce
+    assert sandbox.inventory_item(SANDBOX_STORE, variant_id=variant.bigcommerce_id)["total_inventory_onhand"] == 0

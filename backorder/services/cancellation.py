@@ -23,12 +23,13 @@ BigCommerce's stock at the end (sandbox semantics, docs/bigcommerce-sandbox.md):
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from backorder.models import Backorder, BackorderEvent, MerchantTask, Policy
+from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Policy, StockAdjustment
 from backorder.services.allocation import (
     _after_stock_change,
     _release_locked,
@@ -148,7 +149,7 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None)
     backorder = Backorder.objects.get(pk=backorder_id)
     if backorder.status != Status.CANCELLED:
         return {"skipped": True}
-    stock_adjustments_send(variant_id=backorder.variant_id, client=client)  # before BigCommerce releases the line
+    _release_adjustment_send(backorder, client)  # before BigCommerce releases the line
     order = client.get(f"/v2/orders/{backorder.order_id}")
     lines = list(client.iter_v2(f"/v2/orders/{backorder.order_id}/products"))
     done = {"staff_note": _staff_note_add(client, backorder, order)}
@@ -156,6 +157,35 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None)
         done["refund"] = _refund(client, backorder)
     done["order_cancelled"] = _order_cancel_when_all_lines_are(client, backorder, order, lines)
     return done
+
+
+class ReleaseNotSentYet(Exception):
+    """The release adjustment has not reached BigCommerce yet; the task is retried later."""
+
+
+def _release_adjustment_send(backorder: Backorder, client, *, timeout: float = 10.0) -> None:
+    """The release adjustment must reach BigCommerce before the refund or the status change releases the
+    line, else qty_backordered could be asked to go below zero. Another worker may be sending an older row
+    of the variant (rows of a variant go in order): wait for it, briefly."""
+    adjustment_id = (
+        Allocation.objects.filter(backorder=backorder, source="release", adjustment__isnull=False)
+        .order_by("-id")
+        .values_list("adjustment_id", flat=True)
+        .first()
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        stock_adjustments_send(variant_id=backorder.variant_id, client=client)
+        if (
+            adjustment_id is None
+            or not StockAdjustment.objects.filter(
+                pk=adjustment_id, status__in=(StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING)
+            ).exists()
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise ReleaseNotSentYet(f"Stock adjustment {adjustment_id} is still waiting to be sent.")
+        time.sleep(0.05)
 
 
 def _marker(backorder: Backorder) -> str:

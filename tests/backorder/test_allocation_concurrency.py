@@ -4,6 +4,7 @@ order ends, with no unit allocated twice or lost, and BigCommerce's stock agreei
 
 import email.utils
 import itertools
+import os
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -103,7 +104,10 @@ def test_concurrent_orders_restocks_and_cancellations_match_a_sequential_fifo_mo
         list(Variant.objects.filter(product__inventory_tracking="variant", is_deleted=False).order_by("id")[:8])
     )
 
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    # CI replays a fixed set of examples (a red CI blocks everything); local runs explore new ones.
+    @settings(
+        max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=bool(os.environ.get("CI"))
+    )
     @given(events=st.lists(event, min_size=6, max_size=18))
     def check(events):
         variant = next(variants)

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             store = services.store_sign_up(email=DEMO_EMAIL, password=DEMO_PASSWORD, store_name=DEMO_STORE).store
         if not no_connect and not store.bigcommerce_store_hash:
             self._connect_to_sandbox(store, sandbox_store)
+            self._backorders_on(store)
         self.stdout.write(
             "\n".join(
                 [
@@ -45,6 +46,17 @@ class Command(BaseCommand):
                 ]
             )
         )
+
+    def _backorders_on(self, store: Store) -> None:
+        """The demo shows the whole flow, so its store sells on backorder (14 days) from the start."""
+        from django_tenants.utils import schema_context
+
+        from backorder.models import Policy
+        from backorder.services.policies import policy_update
+
+        with schema_context(store.schema_name):
+            policy_update(policy=Policy.objects.get(scope="store"), data={"enabled": True, "lead_time_days": 14})
+        self.stdout.write("Backorders are on for the demo store (store policy: 14 days' lead time).")
 
     def _connect_to_sandbox(self, store: Store, store_hash: str) -> None:
         """Install the app on the sandbox store the way the control panel does, attached to the demo store."""

@@ -7,7 +7,7 @@ from django.utils import timezone
 from backorder import sync
 from backorder.models import CatalogSync, Variant
 from backorder.services import capture
-from stores.bigcommerce.connection import client_for, register_on_connected
+from stores.bigcommerce.connection import client_for, register_on_connected, register_on_reconcile
 from stores.bigcommerce.webhooks import register_webhook_handler
 from stores.models import Store
 from stores.tasks import enqueue_for_store
@@ -63,3 +63,11 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ValueError, ZoneInfoNotFoundError):
         return ZoneInfo("UTC")
+
+
+@register_on_reconcile
+def cancellations_follow_up(store: Store) -> int:
+    """Reconciliation re-queues cancellations whose BigCommerce follow-up (refund) was never done."""
+    from backorder.services.cancellation import cancellations_follow_up_sweep
+
+    return cancellations_follow_up_sweep()

@@ -25,9 +25,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 
 from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Policy, StockAdjustment
 from backorder.services.allocation import (
@@ -38,6 +40,9 @@ from backorder.services.allocation import (
 )
 from backorder.services.lifecycle import IllegalTransition, backorder_event_record
 from stores.bigcommerce import errors
+
+FOLLOW_UP_OWED = "bigcommerce_follow_up_owed"
+FOLLOW_UP_DONE = "bigcommerce_follow_up_done"
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +91,9 @@ def backorder_cancel(
             raise CancellationNotAllowed(
                 f"This backorder can no longer be cancelled here ({fresh.get_status_display().lower()})."
             )
+        # Written with the cancellation: if the process dies before the follow-up is queued, reconciliation
+        # finds this and queues it (cancellations_follow_up_sweep), so no refund is ever forgotten.
+        backorder_event_record(backorder=fresh, kind=FOLLOW_UP_OWED, details={"refund": refund})
         fresh.cancellation_reason = reason[:200]
         released = _release_locked(
             backorder=fresh, quantity=None, reason=reason, actor=actor, actor_label=actor_label,
@@ -156,7 +164,24 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None)
     if refund:
         done["refund"] = _refund(client, backorder)
     done["order_cancelled"] = _order_cancel_when_all_lines_are(client, backorder, order, lines)
+    if not backorder.events.filter(kind=FOLLOW_UP_DONE).exists():
+        backorder_event_record(backorder=backorder, kind=FOLLOW_UP_DONE, details=done)
     return done
+
+
+def cancellations_follow_up_sweep(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Cancellations whose BigCommerce follow-up (note, refund, order status) was owed for a while and never
+    done are queued again; the follow-up compares before writing, so a duplicate does nothing more."""
+    owed = (
+        BackorderEvent.objects.filter(kind=FOLLOW_UP_OWED, at__lt=timezone.now() - older_than)
+        .exclude(backorder__events__kind=FOLLOW_UP_DONE)
+        .values_list("backorder_id", "details")
+    )
+    queued = 0
+    for backorder_id, details in owed:
+        _bigcommerce_follow_up_queue(backorder_id, bool((details or {}).get("refund", True)))
+        queued += 1
+    return queued
 
 
 class ReleaseNotSentYet(Exception):

@@ -51,6 +51,20 @@ def connected_steps() -> list[Callable[[Store], None]]:
     return list(_on_connected)
 
 
+_on_reconcile: list[Callable[[Store], object]] = []
+
+
+def register_on_reconcile(step: Callable[[Store], object]) -> Callable[[Store], object]:
+    """Domain apps register what the periodic reconciliation should check (runs inside the store schema)."""
+    if step not in _on_reconcile:
+        _on_reconcile.append(step)
+    return step
+
+
+def reconcile_steps() -> list[Callable[[Store], object]]:
+    return list(_on_reconcile)
+
+
 def client_for(store: Store) -> BigCommerceClient:
     if not store.bigcommerce_store_hash or not store.access_token:
         raise errors.AuthenticationError("This store is not connected to BigCommerce.", status=401)

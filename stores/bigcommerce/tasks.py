@@ -162,8 +162,9 @@ def store_reconcile() -> dict:
     scripts = bc_connection.scripts_install(store=store, client=client, channels=channels)
     since = (store.reconciled_at or store.connected_at or started) - RECONCILE_OVERLAP
     replayed = _replay_changes(store=store, client=client, since=since)
+    steps = {step.__qualname__: step(store) for step in bc_connection.reconcile_steps()}
     Store.objects.filter(pk=store.pk).update(reconciled_at=started)
-    return {"hooks": hooks, "scripts": scripts, "replayed": replayed}
+    return {"hooks": hooks, "scripts": scripts, "replayed": replayed, "steps": steps}
 
 
 def _replay_changes(*, store: Store, client, since) -> int:

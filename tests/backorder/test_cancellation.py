@@ -203,3 +203,25 @@ def test_an_order_cancelled_in_bigcommerce_cancels_its_backorders_without_writin
     assert bigcommerce_stock(sandbox, variant) == (0, 0)
     assert stock_adjustments_send() == {}
     assert "[backorder" not in sandbox.get_order(SANDBOX_STORE, first.order_id)["staff_notes"]
+
+
+def test_a_follow_up_lost_in_a_crash_is_found_and_done_by_reconciliation(
+    connected_store, sandbox, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from backorder.services.cancellation import backorder_cancel, cancellations_follow_up_sweep
+
+    variant = tracked_variant(sandbox, connected_store)
+    backorder = order_place(sandbox, variant, 2)
+    with django_capture_on_commit_callbacks(execute=False):  # the process dies right after the commit
+        backorder_cancel(backorder=backorder, actor="merchant", reason="crash test")
+    assert not client_of(connected_store).get_data(f"/v3/orders/{backorder.order_id}/payment_actions/refunds")
+
+    assert cancellations_follow_up_sweep(older_than=timedelta(minutes=10)) == 0  # too fresh: still in flight
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cancellations_follow_up_sweep(older_than=timedelta(0)) == 1
+
+    refunds = client_of(connected_store).get_data(f"/v3/orders/{backorder.order_id}/payment_actions/refunds")
+    assert len(refunds) == 1
+    assert cancellations_follow_up_sweep(older_than=timedelta(0)) == 0  # done: nothing owed any more

@@ -215,6 +215,8 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
         )
         items = body.get("data") or []
         pagination = body.get("meta", {}).get("pagination", {})
+        if sync.inventory_page == 0 and items:
+            native_backorders_record(items=items)
         with transaction.atomic():
             sync.stock_items_done += stock_store(items=items)
             sync.inventory_page += 1
@@ -228,6 +230,21 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
             _advance(sync, client, requests_before)
         requests_before = _requests(client)
     return sync
+
+
+def native_backorders_record(*, items: list[dict]) -> bool:
+    """BigCommerce shows the backorder fields on inventory items only when the store has native backorders
+    switched on; the app remembers which, and tells the merchant when it is off."""
+    from django.db import connection
+
+    from stores.models import Store
+
+    native = any("qty_backordered" in item or "backorder_limit" in (item.get("settings") or {}) for item in items)
+    store = Store.objects.get(schema_name=connection.schema_name)
+    if store.native_backorders != native:
+        store.native_backorders = native
+        store.save(update_fields=["native_backorders", "updated_at"])
+    return native
 
 
 def _products_gone_mark(*, since) -> None:

@@ -203,3 +203,15 @@ def test_remove_user_removes_only_that_membership(bigcommerce):
 
     assert list(StoreMembership.objects.values_list("user__bigcommerce_user_id", flat=True)) != [staff["id"]]
     assert StoreMembership.objects.count() == 1
+
+
+def test_a_store_without_native_backorders_is_told_so(bigcommerce):
+    bigcommerce.set_store_settings(STORE_HASH, backorders_enabled=False)
+    install(bigcommerce)
+    store = installed_store()
+    assert store.native_backorders is False
+    from tests.conftest import store_client
+
+    owner = StoreMembership.objects.filter(store=store).first().user
+    page = store_client(store, signed_in_as=owner).get("/").content.decode()
+    assert "Switch on backorders in BigCommerce" in page

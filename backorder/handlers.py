@@ -71,3 +71,15 @@ def cancellations_follow_up(store: Store) -> int:
     from backorder.services.cancellation import cancellations_follow_up_sweep
 
     return cancellations_follow_up_sweep()
+
+
+@register_on_reconcile
+def preorder_windows(store: Store) -> int:
+    """Pre-order windows open and close with the calendar, not with an event: reconciliation re-checks the
+    caps BigCommerce enforces for pre-order variants (compare-before-write, so usually nothing is sent)."""
+    from backorder.models import VariantAvailability
+
+    variant_ids = list(VariantAvailability.objects.filter(mode="preorder").values_list("variant_id", flat=True))
+    if variant_ids:
+        enqueue_for_store("backorder.tasks.backorder_limits_push", variant_ids=variant_ids)
+    return len(variant_ids)

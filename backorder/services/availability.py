@@ -85,6 +85,15 @@ def fallback_ship_date(*, row: VariantAvailability, today: date) -> date | None:
     return None
 
 
+def preorder_window_open(*, row: VariantAvailability, today: date) -> bool:
+    """A pre-order sells between its start and end dates (either may be open); other modes always do."""
+    if row.mode != PREORDER:
+        return True
+    return (row.window_opens_on is None or row.window_opens_on <= today) and (
+        row.window_closes_on is None or today <= row.window_closes_on
+    )
+
+
 def state_for(*, row: VariantAvailability, quantity: int, today: date) -> str:
     """in_stock when the request fits on hand (or stock is not tracked); backorder or preorder when the
     effective policy is enabled (a pre-order inside its window) and the request fits within on hand plus
@@ -93,12 +102,7 @@ def state_for(*, row: VariantAvailability, quantity: int, today: date) -> str:
         return UNAVAILABLE
     if not row.tracked or quantity <= (row.on_hand or 0):
         return IN_STOCK
-    if not row.enabled:
-        return UNAVAILABLE
-    if row.mode == PREORDER and not (
-        (row.window_opens_on is None or row.window_opens_on <= today)
-        and (row.window_closes_on is None or today <= row.window_closes_on)
-    ):
+    if not row.enabled or not preorder_window_open(row=row, today=today):
         return UNAVAILABLE
     backordered = quantity - (row.on_hand or 0)
     if row.backorder_units_left is not None and backordered > row.backorder_units_left:
@@ -253,11 +257,7 @@ def backorder_limit_for(row: VariantAvailability) -> int | None:
     unlimited."""
     if not (row.enabled and row.purchasable and row.tracked):
         return 0
-    today = date.today()
-    if row.mode == PREORDER and not (
-        (row.window_opens_on is None or row.window_opens_on <= today)
-        and (row.window_closes_on is None or today <= row.window_closes_on)
-    ):
+    if not preorder_window_open(row=row, today=store_today()):
         return 0
     if row.backorder_units_left is None:
         return None

@@ -1,11 +1,13 @@
 """Public storefront API (the store comes from the public key in the path; no cookies, no auth)."""
 
+import hashlib
 import re
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from backorder import texts
@@ -15,6 +17,17 @@ from backorder.services.availability import availability_answer, store_today
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 MAX_QUANTITY = 100_000
 ERROR_FIELDS = {"error": serializers.CharField(), "message": serializers.CharField()}
+# Answers change when stock, policies or purchase orders do; browsers and CDNs may reuse one briefly.
+CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+
+
+class StorefrontThrottle(SimpleRateThrottle):
+    """Per store and client IP, so one busy shopper (or bot) cannot starve a store's product pages."""
+
+    scope = "storefront"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": f"{request.tenant.pk}:{self.get_ident(request)}"}
 
 
 class StorefrontConfigApi(APIView):
@@ -22,6 +35,7 @@ class StorefrontConfigApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [StorefrontThrottle]
 
     class StorefrontConfigOutputSerializer(serializers.Serializer):
         store_name = serializers.CharField()
@@ -46,6 +60,7 @@ class ProductAvailabilityApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [StorefrontThrottle]
 
     class ProductAvailabilityOutputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField()
@@ -74,7 +89,9 @@ class ProductAvailabilityApi(APIView):
         responses={
             200: OutputSerializer,
             400: inline_serializer("StorefrontError", ERROR_FIELDS),
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
             404: inline_serializer("StorefrontNotFound", ERROR_FIELDS),
+            429: inline_serializer("StorefrontThrottled", ERROR_FIELDS),
         },
     )  # fmt: skip
     def get(self, request, public_key: str, product_id: str):
@@ -97,8 +114,20 @@ class ProductAvailabilityApi(APIView):
             what = f"variant {variant} of product {product}" if variant else f"product {product}"
             return Response({"error": "not_found", "message": f"This store has no {what}."}, status=404)
         language = texts.language_for(locale, request.tenant.language)
+        today = store_today()
+        # Cheap ETag: the rows' versions and the question asked; a match answers 304 before any work.
+        versions = ",".join(f"{row.variant_id}.{row.version}" for row in rows)
+        etag = (
+            '"'
+            + hashlib.sha1(
+                f"{product}:{variant}:{quantity}:{language}:{today}:{versions}".encode(), usedforsecurity=False
+            ).hexdigest()[:20]
+            + '"'
+        )
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+        if etag in request.headers.get("If-None-Match", ""):
+            return Response(status=304, headers=headers)
         answer = availability_answer(
-            rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language,
-            today=store_today(),
-        )  # fmt: skip
-        return Response(answer)
+            rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language, today=today
+        )
+        return Response(answer, headers=headers)

@@ -224,6 +224,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "stores.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": {"storefront": env_str("STOREFRONT_RATE_LIMIT", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Backorder API",

@@ -6,5 +6,5 @@ class StoresConfig(AppConfig):
     verbose_name = "Stores"
 
     def ready(self) -> None:
-        from stores import signals  # noqa: F401  (connects cache invalidation)
+        from stores import cors, signals  # noqa: F401  (storefront CORS, cache invalidation)
         from stores.bigcommerce import handlers  # noqa: F401  (registers the adapter's webhook handlers)

@@ -17,6 +17,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stores import provisioning, selectors, services
+from stores.bigcommerce.views import merchant_cookie_set
 from stores.forms import EmailAuthenticationForm, SignUpForm
 from stores.middleware import SESSION_STORE_KEY
 
@@ -41,7 +42,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            return HttpResponseRedirect(services.one_time_login_create(user=result.user, store=result.store))
+            response = HttpResponseRedirect(services.one_time_login_create(user=result.user, store=result.store))
+            return merchant_cookie_set(response, request=request, user_id=result.user.pk)
     return render(request, "stores/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -53,7 +55,8 @@ def public_login(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         stores = list(selectors.stores_for_user(user=user))
         if len(stores) == 1:
-            return HttpResponseRedirect(services.one_time_login_create(user=user, store=stores[0]))
+            response = HttpResponseRedirect(services.one_time_login_create(user=user, store=stores[0]))
+            return merchant_cookie_set(response, request=request, user_id=user.pk)
         if not stores:
             form.add_error(None, "This account has no store yet. Sign up to create one.")
         else:

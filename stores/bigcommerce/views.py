@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 CONNECT_COOKIE = "bo_connect"
 CONNECT_SALT = "stores.bigcommerce.connect"
 CONNECT_MAX_AGE = 30 * 60
+MERCHANT_COOKIE = "bo_merchant"
+MERCHANT_SALT = "stores.bigcommerce.merchant"
+MERCHANT_MAX_AGE = 30 * 24 * 3600
 
 
 def _error(status: int, message: str) -> HttpResponse:
@@ -30,15 +33,34 @@ def _error(status: int, message: str) -> HttpResponse:
 
 
 def _attach_target(request: HttpRequest) -> Store | None:
-    """The web-signed-up store this browser asked to connect ("Connect your BigCommerce store")."""
-    value = request.COOKIES.get(CONNECT_COOKIE)
-    if not value:
-        return None
+    """The web-signed-up store an install from this browser attaches to: the one the merchant asked to
+    connect ("Connect your BigCommerce store"), else the only unconnected store the merchant signed in to
+    on this browser owns (they may install from BigCommerce's marketplace directly)."""
+    unconnected = Store.objects.merchants().filter(bigcommerce_store_hash__isnull=True)
     try:
-        data = signing.loads(value, salt=CONNECT_SALT, max_age=CONNECT_MAX_AGE)
+        data = signing.loads(request.COOKIES.get(CONNECT_COOKIE, ""), salt=CONNECT_SALT, max_age=CONNECT_MAX_AGE)
+        return unconnected.filter(pk=data.get("store")).first()
+    except signing.BadSignature:
+        pass
+    try:
+        user_id = signing.loads(request.COOKIES.get(MERCHANT_COOKIE, ""), salt=MERCHANT_SALT, max_age=MERCHANT_MAX_AGE)
     except signing.BadSignature:
         return None
-    return Store.objects.merchants().filter(pk=data.get("store"), bigcommerce_store_hash__isnull=True).first()
+    owned = list(unconnected.filter(memberships__user_id=user_id, memberships__role="owner")[:2])
+    return owned[0] if len(owned) == 1 else None
+
+
+def merchant_cookie_set(response: HttpResponse, *, request: HttpRequest, user_id: int) -> HttpResponse:
+    """Remember on the public host who signed in here, so a later install can find their store."""
+    response.set_cookie(
+        MERCHANT_COOKIE,
+        signing.dumps(user_id, salt=MERCHANT_SALT),
+        max_age=MERCHANT_MAX_AGE,
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="None" if request.is_secure() else "Lax",
+    )
+    return response
 
 
 @require_GET

@@ -215,3 +215,22 @@ def test_a_store_without_native_backorders_is_told_so(bigcommerce):
     owner = StoreMembership.objects.filter(store=store).first().user
     page = store_client(store, signed_in_as=owner).get("/").content.decode()
     assert "Switch on backorders in BigCommerce" in page
+
+
+def test_a_merchant_who_signed_up_here_and_installs_from_the_marketplace_gets_their_store_connected(bigcommerce):
+    from django.test import Client
+
+    from stores.bigcommerce.views import MERCHANT_COOKIE
+
+    signup = Client(HTTP_HOST="localhost").post(
+        "/signup/", {"email": "lee@lamps.example", "password": PASSWORD, "store_name": "Lee Lamps"}
+    )
+    assert signup.status_code == 302
+    browser = requests.Session()
+    browser.cookies.set(MERCHANT_COOKIE, signup.cookies[MERCHANT_COOKIE].value)
+
+    response = browser.get(bigcommerce.begin_install(STORE_HASH), allow_redirects=False, timeout=60)
+
+    assert response.status_code == 302
+    assert Store.objects.merchants().count() == 1
+    assert installed_store().name == "Lee Lamps"

@@ -5,6 +5,7 @@ import re
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -131,3 +132,120 @@ class ProductAvailabilityApi(APIView):
             rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language, today=today
         )
         return Response(answer, headers=headers)
+
+
+LINE = re.compile(r"^(?P<product>\d{1,12}):(?P<variant>\d{0,12}):(?P<quantity>\d{1,6})$")
+MAX_CART_LINES = 100
+
+
+class CartSummaryApi(APIView):
+    """Each cart line's state and split, the order's ships-by date (the latest line date), and whether the
+    shopper may choose how to ship (ship together, or what is available first)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [StorefrontThrottle]
+
+    class CartSummaryOutputSerializer(serializers.Serializer):
+        state = serializers.CharField()
+        lines = ProductAvailabilityApi.ProductAvailabilityOutputSerializer(many=True)
+        ships_by = serializers.DateField(allow_null=True)
+        ships_by_known = serializers.BooleanField()
+        shipping_choice_offered = serializers.BooleanField()
+        shipping_choice = serializers.CharField(allow_null=True)
+
+    OutputSerializer = CartSummaryOutputSerializer
+
+    @extend_schema(
+        operation_id="storefront_cart_summary",
+        summary="Availability of every cart line and the order's ships-by date",
+        parameters=[
+            OpenApiParameter("lines", str, required=True,
+                             description="Comma-separated product_id:variant_id:quantity (variant may be empty)"),
+            OpenApiParameter("cart_id", str, description="The BigCommerce cart id, to show the shopper's choice"),
+            OpenApiParameter("locale", str, description="Language of the texts (default: the store's)"),
+        ],
+        responses={200: OutputSerializer, 400: inline_serializer("StorefrontCartError", ERROR_FIELDS)},
+    )  # fmt: skip
+    def get(self, request, public_key: str):
+        from backorder.models import CartChoice
+        from backorder.services.availability import BACKORDER, IN_STOCK, PREORDER, UNAVAILABLE
+
+        raw = [part for part in (request.GET.get("lines") or "").split(",") if part]
+        if not raw or len(raw) > MAX_CART_LINES:
+            return _bad_request(f"lines must list 1 to {MAX_CART_LINES} product_id:variant_id:quantity items.")
+        wanted = []
+        for part in raw:
+            match = LINE.match(part)
+            if not match or int(match["quantity"]) < 1:
+                return _bad_request(f"{part!r} is not product_id:variant_id:quantity (quantity at least 1).")
+            wanted.append((int(match["product"]), int(match["variant"]) if match["variant"] else None,
+                           int(match["quantity"])))  # fmt: skip
+        locale = request.GET.get("locale") or ""
+        if locale and not LOCALE.match(locale):
+            return _bad_request("locale must look like en or en-US.")
+        rows: dict[int, list] = {}
+        for row in VariantAvailability.objects.filter(product_id__in={product for product, _, _ in wanted}):
+            rows.setdefault(row.product_id, []).append(row)
+        language, today = texts.language_for(locale, request.tenant.language), store_today()
+        answers = []
+        for product, variant, quantity in wanted:
+            candidates = [r for r in rows.get(product, []) if variant is None or r.variant_id == variant]
+            if not candidates:
+                return Response({"error": "not_found", "message": f"This store has no product {product}"
+                                 + (f" variant {variant}" if variant else "") + "."}, status=404)  # fmt: skip
+            answers.append(availability_answer(rows=candidates, product_id=product, variant_id=variant,
+                                               quantity=quantity, language=language, today=today))  # fmt: skip
+        states = {a["state"] for a in answers}
+        late = [a for a in answers if a["state"] in (BACKORDER, PREORDER)]
+        known = all(a["expected_ship_date"] for a in late)
+        offered = any(a["shipping_preference"] == "shopper_chooses" for a in late) and len(answers) > 1
+        choice = None
+        if offered and request.GET.get("cart_id"):
+            choice = (
+                CartChoice.objects.filter(cart_id=request.GET["cart_id"][:64])
+                .values_list("shipping_preference", flat=True)
+                .first()
+            )
+        state = UNAVAILABLE if UNAVAILABLE in states else (
+            IN_STOCK if states == {IN_STOCK} else (PREORDER if PREORDER in states else BACKORDER)
+        )  # fmt: skip
+        return Response({
+            "state": state,
+            "lines": answers,
+            "ships_by": max(a["expected_ship_date"] for a in late) if late and known else None,
+            "ships_by_known": known,
+            "shipping_choice_offered": offered,
+            "shipping_choice": choice,
+        })  # fmt: skip
+
+
+class CartShippingChoiceApi(APIView):
+    """The shopper's choice (ship together, or available items first), kept by cart id for order capture.
+    Form-encoded, so the browser sends it without a CORS preflight."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [StorefrontThrottle]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+
+    class CartShippingChoiceInputSerializer(serializers.Serializer):
+        cart_id = serializers.CharField(max_length=64)
+        shipping_preference = serializers.ChoiceField(choices=["together", "available_first"])
+
+    InputSerializer = CartShippingChoiceInputSerializer
+
+    @extend_schema(
+        operation_id="storefront_cart_shipping_choice", request=InputSerializer,
+        responses={200: InputSerializer, 400: inline_serializer("StorefrontChoiceError", ERROR_FIELDS)},
+        summary="Remember how the shopper wants this cart shipped",
+    )  # fmt: skip
+    def post(self, request, public_key: str):
+        from backorder.services.cart import cart_choice_record
+
+        data = self.InputSerializer(data=request.data)
+        if not data.is_valid():
+            return Response({"error": "invalid", "message": "Send cart_id and shipping_preference "
+                             "(together or available_first).", "fields": data.errors}, status=400)  # fmt: skip
+        choice = cart_choice_record(**data.validated_data)
+        return Response({"cart_id": choice.cart_id, "shipping_preference": choice.shipping_preference})

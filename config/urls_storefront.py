@@ -11,6 +11,12 @@ PREFIX = r"^api/storefront/v1/(?P<public_key>[^/]+)/"
 
 urlpatterns = [
     re_path(PREFIX + r"config/?$", storefront_api.StorefrontConfigApi.as_view(), name="storefront-config"),
+    re_path(PREFIX + r"cart/?$", storefront_api.CartSummaryApi.as_view(), name="storefront-cart"),
+    re_path(
+        PREFIX + r"cart/shipping-choice/?$",
+        storefront_api.CartShippingChoiceApi.as_view(),
+        name="storefront-cart-shipping-choice",
+    ),
     re_path(
         PREFIX + r"products/(?P<product_id>[^/]+)/?$",
         storefront_api.ProductAvailabilityApi.as_view(),

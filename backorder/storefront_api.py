@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -249,3 +250,53 @@ class CartShippingChoiceApi(APIView):
                              "(together or available_first).", "fields": data.errors}, status=400)  # fmt: skip
         choice = cart_choice_record(**data.validated_data)
         return Response({"cart_id": choice.cart_id, "shipping_preference": choice.shipping_preference})
+
+
+class ProductAlternativesApi(APIView):
+    """Up to four in-stock products from the same categories, for a shopper facing a sold-out product."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [StorefrontThrottle]
+
+    class AlternativeOutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField(source="bigcommerce_id")
+        name = serializers.CharField()
+        url = serializers.CharField()
+        price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+    OutputSerializer = AlternativeOutputSerializer
+
+    @extend_schema(
+        operation_id="storefront_product_alternatives",
+        summary="In-stock products from the same categories",
+        parameters=[OpenApiParameter("limit", int, description="1 to 4 (default 4)")],
+        responses={
+            200: inline_serializer("StorefrontAlternatives", {"alternatives": AlternativeOutputSerializer(many=True)}),
+            400: inline_serializer("StorefrontAlternativesError", ERROR_FIELDS),
+            404: inline_serializer("StorefrontAlternativesNotFound", ERROR_FIELDS),
+        },
+    )  # fmt: skip
+    def get(self, request, public_key: str, product_id: str):
+        from backorder.models import Product
+
+        try:
+            product_id_value = int(product_id)
+            limit = int(request.GET.get("limit") or 4)
+        except ValueError:
+            return _bad_request("product_id and limit must be whole numbers.")
+        if not 1 <= limit <= 4:
+            return _bad_request("limit must be between 1 and 4.")
+        product = Product.objects.filter(bigcommerce_id=product_id_value, is_deleted=False).only("category_ids").first()
+        if product is None:
+            return Response({"error": "not_found", "message": f"This store has no product {product_id}."}, status=404)
+        in_stock = VariantAvailability.objects.filter(purchasable=True).filter(
+            Q(tracked=False) | Q(on_hand__gt=0)
+        ).values("product_id")  # fmt: skip
+        alternatives = (
+            Product.objects.filter(category_ids__overlap=product.category_ids or [0], is_deleted=False, is_visible=True)
+            .exclude(bigcommerce_id=product_id_value)
+            .filter(bigcommerce_id__in=in_stock)
+            .order_by("name", "bigcommerce_id")[:limit]
+        )
+        return Response({"alternatives": self.OutputSerializer(alternatives, many=True).data})

@@ -25,7 +25,7 @@ ID_BATCH = 50  # ids per `id:in` filter: keeps URLs short
 STALE_SYNC_AFTER = timedelta(minutes=10)
 
 PRODUCT_FIELDS = ["name", "sku", "inventory_tracking", "availability", "is_visible", "category_ids",
-                  "base_variant_id", "price", "date_modified", "is_deleted", "synced_at"]  # fmt: skip
+                  "base_variant_id", "url", "price", "date_modified", "is_deleted", "synced_at"]  # fmt: skip
 VARIANT_FIELDS = ["product", "sku", "option_label", "price", "purchasing_disabled", "is_deleted", "synced_at"]
 STOCK_FIELDS = ["on_hand", "backorder_limit", "qty_backordered", "available_to_sell"]
 
@@ -90,6 +90,7 @@ def products_store(*, products: list[dict], now) -> int:
                 is_visible=bool(p.get("is_visible", True)),
                 category_ids=list(p.get("categories") or []),
                 base_variant_id=p.get("base_variant_id"),
+                url=((p.get("custom_url") or {}).get("url") or "")[:255],
                 price=_decimal(p.get("price")),
                 date_modified=parse_datetime(p["date_modified"]) if p.get("date_modified") else None,
                 is_deleted=False,

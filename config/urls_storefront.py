@@ -18,6 +18,11 @@ urlpatterns = [
         name="storefront-cart-shipping-choice",
     ),
     re_path(
+        PREFIX + r"products/(?P<product_id>[^/]+)/alternatives/?$",
+        storefront_api.ProductAlternativesApi.as_view(),
+        name="storefront-product-alternatives",
+    ),
+    re_path(
         PREFIX + r"products/(?P<product_id>[^/]+)/?$",
         storefront_api.ProductAvailabilityApi.as_view(),
         name="storefront-product-availability",

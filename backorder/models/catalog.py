@@ -41,6 +41,7 @@ class Product(models.Model):
     is_visible = models.BooleanField(default=True)
     category_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     base_variant_id = models.BigIntegerField(null=True, blank=True)
+    url = models.CharField(max_length=255, blank=True, help_text="The product page path on the storefront.")
     price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     date_modified = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)

@@ -3,7 +3,6 @@
 Thin views: the serializers check types, backorder.services.policies checks the rules and writes.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,13 +19,6 @@ class PolicyConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This policy cannot be changed that way."
     default_code = "conflict"
-
-
-def _service_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """The service's field messages, in the API's error shape (400 with "fields")."""
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
 def _policy_or_404(policy_id: int) -> Policy:
@@ -171,10 +163,7 @@ class PolicyListCreateApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            policy = policy_services.policy_create(data=serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+        policy = policy_services.policy_create(data=serializer.validated_data)
         return Response(self.OutputSerializer(policy).data, status=status.HTTP_201_CREATED)
 
 
@@ -198,10 +187,7 @@ class PolicyDetailApi(APIView):
         policy = _policy_or_404(policy_id)
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            policy = policy_services.policy_update(policy=policy, data=serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+        policy = policy_services.policy_update(policy=policy, data=serializer.validated_data)
         return Response(self.OutputSerializer(policy).data)
 
     @extend_schema(

@@ -1,11 +1,9 @@
 """Merchant API: purchase orders (incoming stock) and receiving them."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,10 +31,6 @@ class PurchaseOrderOutputSerializer(serializers.Serializer):
     lines = LineOutputSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-
-def _as_api_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 def _output(order: PurchaseOrder) -> dict:
@@ -75,16 +69,13 @@ class PurchaseOrderListCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lines = [services.LineInput(**line) for line in data.validated_data["lines"]]
-        try:
-            order = services.purchase_order_create(
-                lines=lines,
-                supplier=data.validated_data["supplier"],
-                reference=data.validated_data["reference"],
-                notes=data.validated_data["notes"],
-                today=store_today(),
-            )
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from None
+        order = services.purchase_order_create(
+            lines=lines,
+            supplier=data.validated_data["supplier"],
+            reference=data.validated_data["reference"],
+            notes=data.validated_data["notes"],
+            today=store_today(),
+        )
         return Response(_output(order), status=status.HTTP_201_CREATED)
 
 
@@ -110,12 +101,9 @@ class PurchaseOrderDetailApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if k != "status"}
-        try:
-            services.purchase_order_update(order=order, **fields)
-            if data.validated_data.get("status") == PurchaseOrder.Status.CANCELLED:
-                services.purchase_order_cancel(order=order)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from None
+        services.purchase_order_update(order=order, **fields)
+        if data.validated_data.get("status") == PurchaseOrder.Status.CANCELLED:
+            services.purchase_order_cancel(order=order)
         return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
 
 
@@ -139,10 +127,7 @@ class PurchaseOrderReceiveApi(APIView):
         data.is_valid(raise_exception=True)
         lines = data.validated_data.get("lines")
         received = None if lines is None else [(line["variant_id"], line["quantity"]) for line in lines]
-        try:
-            services.purchase_order_receive(order=order, received=received)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from None
+        services.purchase_order_receive(order=order, received=received)
         return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
 
 
@@ -162,12 +147,9 @@ class PurchaseOrderLineRescheduleApi(APIView):
         line = get_object_or_404(order.lines, pk=line_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.purchase_order_line_reschedule(
-                line=line, expected_date=data.validated_data["expected_date"], today=store_today()
-            )
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from None
+        services.purchase_order_line_reschedule(
+            line=line, expected_date=data.validated_data["expected_date"], today=store_today()
+        )
         return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
 
 

@@ -1,12 +1,9 @@
 """What the backorder app does with BigCommerce's webhooks and its connection events."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from django.utils import timezone
-
 from backorder import sync
 from backorder.models import CatalogSync, Variant
 from backorder.services import capture
+from backorder.services.availability import store_today
 from stores.bigcommerce.connection import client_for, register_on_connected, register_on_reconcile
 from stores.bigcommerce.webhooks import register_webhook_handler
 from stores.models import Store
@@ -46,7 +43,7 @@ def order_changed(store: Store, payloads: list[dict]) -> None:
     if not order_ids:
         return
     client = client_for(store)
-    today = timezone.now().astimezone(_zone(store.timezone)).date()
+    today = store_today(store)
     for order_id in order_ids:
         result = capture.order_sync(
             client=client,
@@ -56,13 +53,6 @@ def order_changed(store: Store, payloads: list[dict]) -> None:
         )
         if result.found:
             capture.order_state_write_back(client=client, order_id=order_id, order=result.order, today=today)
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, ZoneInfoNotFoundError):
-        return ZoneInfo("UTC")
 
 
 @register_on_reconcile

@@ -125,16 +125,23 @@ def ship_date_for_new_backorder(
     return projection.ship_date if projection.backordered else today
 
 
-def store_today() -> date:
-    """Today in the current store's time zone (dates shown to shoppers are in the store's zone)."""
+def store_today(store=None) -> date:
+    """Today in the store's time zone (dates shown to shoppers are in the store's zone); the store is the
+    current schema's when not given (in a task the connection knows only the schema: one query then)."""
     from zoneinfo import ZoneInfo
 
     from django.db import connection
     from django.utils import timezone
 
-    tenant = getattr(connection, "tenant", None)
+    from stores.models import Store
+
+    if store is None:
+        tenant = getattr(connection, "tenant", None)
+        store = (
+            tenant if isinstance(tenant, Store) else Store.objects.filter(schema_name=connection.schema_name).first()
+        )
     try:
-        zone = ZoneInfo(getattr(tenant, "timezone", "") or "UTC")
+        zone = ZoneInfo(getattr(store, "timezone", "") or "UTC")
     except (ValueError, KeyError):
         zone = ZoneInfo("UTC")
     return timezone.now().astimezone(zone).date()

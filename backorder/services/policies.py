@@ -6,7 +6,6 @@ backorder.selectors (`policy_effective`, `policies_effective_for_variants`); it 
 
 import string
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from backorder.selectors import (  # re-exported: callers ask the policies modul
     policies_effective_for_variants,
     policy_effective,
 )
+from backorder.services.availability import store_today
 from stores.models import Store
 
 __all__ = [
@@ -203,7 +203,7 @@ def _validate_dates(*, after: Policy, before: Policy | None, changes: dict, erro
     if after.lead_time_days is not None and after.lead_time_days > MAX_DAYS:
         _fail(errors, "lead_time_days", f"A lead time can be at most {MAX_DAYS} days.")
     new_date = "fixed_ship_date" in changes and (before is None or before.fixed_ship_date != after.fixed_ship_date)
-    if new_date and after.fixed_ship_date is not None and after.fixed_ship_date < _store_today():
+    if new_date and after.fixed_ship_date is not None and after.fixed_ship_date < store_today():
         _fail(
             errors,
             "fixed_ship_date",
@@ -273,12 +273,6 @@ def _template_problem(template: str) -> str | None:
             )
             return f"Unknown placeholder {shown}; the message may use only {allowed}."
     return None
-
-
-def _store_today() -> date:
-    from backorder.services.availability import store_today
-
-    return store_today()
 
 
 # -- writes -------------------------------------------------------------------------------------------------

@@ -208,3 +208,48 @@ def _why(*, variant_id: int, variant: Variant | None, winner: PolicyCandidate | 
     else:
         effect = "it allows backorders"
     return f"{reason}; {effect}."
+
+
+# -- backorders ---------------------------------------------------------------------------------------------
+
+
+def late_backorders_condition(*, today) -> Q:
+    """A backorder is late while it waits past its expected date, or after its date moved beyond the one
+    the shopper was promised."""
+    from backorder.models import Backorder
+
+    return Q(status=Backorder.Status.WAITING) & (
+        Q(expected_ship_date__lt=today) | Q(expected_ship_date__gt=F("promised_ship_date"))
+    )
+
+
+def backorders_summary(*, now, today) -> dict:
+    """The dashboard's figures: open backorders (waiting or allocated), their units and value, how long
+    shoppers have waited on average and at most, how many are late, and the cancellation rate."""
+    from django.db.models import Avg, Count, Min, Sum
+
+    from backorder.models import Backorder
+
+    open_ = Backorder.objects.filter(status__in=[Backorder.Status.WAITING, Backorder.Status.ALLOCATED])
+    figures = open_.aggregate(
+        count=Count("id"),
+        units=Sum(F("quantity") - F("quantity_shipped")),
+        value=Sum((F("quantity") - F("quantity_shipped")) * F("unit_price")),
+        late=Count("id", filter=late_backorders_condition(today=today)),
+        average_epoch=Avg(Func(F("order_created_at"), template="EXTRACT(EPOCH FROM %(expressions)s)")),
+        oldest=Min("order_created_at"),
+    )
+    totals = Backorder.objects.aggregate(
+        all=Count("id"), cancelled=Count("id", filter=Q(status=Backorder.Status.CANCELLED))
+    )
+    average = figures["average_epoch"]
+    return {
+        "open_backorders": figures["count"],
+        "open_units": figures["units"] or 0,
+        "open_value": round(figures["value"] or 0, 2),
+        "average_wait_days": round((now.timestamp() - float(average)) / 86400, 1) if average is not None else None,
+        "oldest_wait_days": round((now - figures["oldest"]).total_seconds() / 86400, 1) if figures["oldest"] else None,
+        "late": figures["late"],
+        "cancelled": totals["cancelled"],
+        "cancellation_rate": round(totals["cancelled"] / totals["all"], 3) if totals["all"] else None,
+    }

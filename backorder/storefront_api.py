@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from backorder import texts
 from backorder.models import VariantAvailability
-from backorder.services.availability import availability_answer, store_today
+from backorder.services.availability import availability_answer, cart_summary, store_today
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 MAX_QUANTITY = 100_000
@@ -32,12 +32,16 @@ class StorefrontThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": f"{request.tenant.pk}:{self.get_ident(request)}"}
 
 
-class StorefrontConfigApi(APIView):
-    """What the storefront widget needs to know about the store before it asks about products."""
+class StorefrontApi(APIView):
+    """The storefront API's manners: no cookies or sign-in (the public key names the store), throttled."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [StorefrontThrottle]
+
+
+class StorefrontConfigApi(StorefrontApi):
+    """What the storefront widget needs to know about the store before it asks about products."""
 
     class StorefrontConfigOutputSerializer(serializers.Serializer):
         store_name = serializers.CharField()
@@ -57,12 +61,8 @@ def _bad_request(message: str) -> Response:
     return Response({"error": "invalid", "message": message}, status=400)
 
 
-class ProductAvailabilityApi(APIView):
+class ProductAvailabilityApi(StorefrontApi):
     """State, split, label, message and expected ship date of a product (or one of its variants)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [StorefrontThrottle]
 
     class ProductAvailabilityOutputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField()
@@ -139,13 +139,9 @@ LINE = re.compile(r"^(?P<product>\d{1,12}):(?P<variant>\d{0,12}):(?P<quantity>\d
 MAX_CART_LINES = 100
 
 
-class CartSummaryApi(APIView):
+class CartSummaryApi(StorefrontApi):
     """Each cart line's state and split, the order's ships-by date (the latest line date), and whether the
     shopper may choose how to ship (ship together, or what is available first)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [StorefrontThrottle]
 
     class CartSummaryOutputSerializer(serializers.Serializer):
         state = serializers.CharField()
@@ -170,7 +166,6 @@ class CartSummaryApi(APIView):
     )  # fmt: skip
     def get(self, request, public_key: str):
         from backorder.models import CartChoice
-        from backorder.services.availability import BACKORDER, IN_STOCK, PREORDER, UNAVAILABLE
 
         raw = [part for part in (request.GET.get("lines") or "").split(",") if part]
         if not raw or len(raw) > MAX_CART_LINES:
@@ -197,37 +192,20 @@ class CartSummaryApi(APIView):
                                  + (f" variant {variant}" if variant else "") + "."}, status=404)  # fmt: skip
             answers.append(availability_answer(rows=candidates, product_id=product, variant_id=variant,
                                                quantity=quantity, language=language, today=today))  # fmt: skip
-        states = {a["state"] for a in answers}
-        late = [a for a in answers if a["state"] in (BACKORDER, PREORDER)]
-        known = all(a["expected_ship_date"] for a in late)
-        offered = any(a["shipping_preference"] == "shopper_chooses" for a in late) and len(answers) > 1
-        choice = None
-        if offered and request.GET.get("cart_id"):
-            choice = (
+        summary = cart_summary(answers=answers)
+        if summary["shipping_choice_offered"] and request.GET.get("cart_id"):
+            summary["shipping_choice"] = (
                 CartChoice.objects.filter(cart_id=request.GET["cart_id"][:64])
                 .values_list("shipping_preference", flat=True)
                 .first()
             )
-        state = UNAVAILABLE if UNAVAILABLE in states else (
-            IN_STOCK if states == {IN_STOCK} else (PREORDER if PREORDER in states else BACKORDER)
-        )  # fmt: skip
-        return Response({
-            "state": state,
-            "lines": answers,
-            "ships_by": max(a["expected_ship_date"] for a in late) if late and known else None,
-            "ships_by_known": known,
-            "shipping_choice_offered": offered,
-            "shipping_choice": choice,
-        })  # fmt: skip
+        return Response(summary)
 
 
-class CartShippingChoiceApi(APIView):
+class CartShippingChoiceApi(StorefrontApi):
     """The shopper's choice (ship together, or available items first), kept by cart id for order capture.
     Form-encoded, so the browser sends it without a CORS preflight."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [StorefrontThrottle]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     class CartShippingChoiceInputSerializer(serializers.Serializer):
@@ -252,12 +230,8 @@ class CartShippingChoiceApi(APIView):
         return Response({"cart_id": choice.cart_id, "shipping_preference": choice.shipping_preference})
 
 
-class ProductAlternativesApi(APIView):
+class ProductAlternativesApi(StorefrontApi):
     """Up to four in-stock products from the same categories, for a shopper facing a sold-out product."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [StorefrontThrottle]
 
     class AlternativeOutputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField(source="bigcommerce_id")

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Avg, Count, F, Func, Min, Q, Sum
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from backorder.api.pagination import paginated
 from backorder.models import Backorder, BackorderEvent
+from backorder.selectors import backorders_summary, late_backorders_condition
 from backorder.services import backorder_actions
 from backorder.services.availability import store_today
 from backorder.services.lifecycle import IllegalTransition
@@ -98,9 +99,7 @@ class BackorderListApi(APIView):
         if "older_than_days" in f:
             queryset = queryset.filter(order_created_at__lte=timezone.now() - timedelta(days=f["older_than_days"]))
         if f.get("late"):
-            queryset = queryset.filter(
-                status=Backorder.Status.WAITING, expected_ship_date__gt=F("promised_ship_date")
-            ) | queryset.filter(status=Backorder.Status.WAITING, expected_ship_date__lt=store_today())
+            queryset = queryset.filter(late_backorders_condition(today=store_today()))
         if f.get("q"):
             term = f["q"].strip()
             match = Q(customer_email__icontains=term) | Q(sku__icontains=term) | Q(product_name__icontains=term)
@@ -201,38 +200,7 @@ class BackorderSummaryApi(APIView):
         summary="Open backorders, units, value, waits, late count, cancellation rate",
     )  # fmt: skip
     def get(self, request):
-        now = timezone.now()
-        open_ = Backorder.objects.filter(status__in=[Backorder.Status.WAITING, Backorder.Status.ALLOCATED])
-        figures = open_.aggregate(
-            count=Count("id"),
-            units=Sum(F("quantity") - F("quantity_shipped")),
-            value=Sum((F("quantity") - F("quantity_shipped")) * F("unit_price")),
-            average_epoch=Avg(Func(F("order_created_at"), template="EXTRACT(EPOCH FROM %(expressions)s)")),
-            oldest=Min("order_created_at"),
-        )
-        totals = Backorder.objects.aggregate(
-            all=Count("id"), cancelled=Count("id", filter=Q(status=Backorder.Status.CANCELLED))
-        )
-        today = store_today()
-        late = open_.filter(
-            Q(status=Backorder.Status.WAITING)
-            & (Q(expected_ship_date__lt=today) | Q(expected_ship_date__gt=F("promised_ship_date")))
-        ).count()
-
-        def days_since(moment):
-            return round((now - moment).total_seconds() / 86400, 1) if moment else None
-
-        return Response({
-            "open_backorders": figures["count"], "open_units": figures["units"] or 0,
-            "open_value": round(figures["value"] or 0, 2),
-            "average_wait_days": (
-                round((now.timestamp() - float(figures["average_epoch"])) / 86400, 1)
-                if figures["average_epoch"] is not None else None
-            ),
-            "oldest_wait_days": days_since(figures["oldest"]),
-            "late": late, "cancelled": totals["cancelled"],
-            "cancellation_rate": round(totals["cancelled"] / totals["all"], 3) if totals["all"] else None,
-        })  # fmt: skip
+        return Response(backorders_summary(now=timezone.now(), today=store_today()))
 
 
 urlpatterns = [

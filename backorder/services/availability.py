@@ -419,3 +419,27 @@ def _without_queue(row: VariantAvailability) -> VariantAvailability:
     copy = VariantAvailability(**{f.attname: getattr(row, f.attname) for f in VariantAvailability._meta.fields})
     copy.waiting_units = 0
     return copy
+
+
+def cart_summary(*, answers: list[dict]) -> dict:
+    """A cart is unavailable if any line is, in stock if every line is, else on backorder (pre-order if
+    any line is one); it ships by its latest line's date (unknown if any backordered line's date is); the
+    shopper may choose how to ship when the cart mixes lines and a backordered line's policy lets them."""
+    states = {answer["state"] for answer in answers}
+    waiting = [answer for answer in answers if answer["state"] in (BACKORDER, PREORDER)]
+    known = all(answer["expected_ship_date"] for answer in waiting)
+    if UNAVAILABLE in states:
+        state = UNAVAILABLE
+    elif states == {IN_STOCK}:
+        state = IN_STOCK
+    else:
+        state = PREORDER if PREORDER in states else BACKORDER
+    return {
+        "state": state,
+        "lines": answers,
+        "ships_by": max(answer["expected_ship_date"] for answer in waiting) if waiting and known else None,
+        "ships_by_known": known,
+        "shipping_choice_offered": len(answers) > 1
+        and any(answer["shipping_preference"] == "shopper_chooses" for answer in waiting),
+        "shipping_choice": None,
+    }

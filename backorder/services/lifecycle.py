@@ -6,6 +6,7 @@ timeline (who, when, why). Other modules decide *when* a backorder moves; this o
 
 from django.utils import timezone
 
+from backorder import events
 from backorder.models import Backorder, BackorderEvent
 
 Status = Backorder.Status
@@ -42,8 +43,8 @@ def backorder_event_record(
     to_status: str = "",
     details: dict | None = None,
 ) -> BackorderEvent:
-    """Add a line to the backorder's timeline."""
-    return BackorderEvent.objects.create(
+    """Add a line to the backorder's timeline and announce it (`backorder.<kind>`) to listening apps."""
+    event = BackorderEvent.objects.create(
         backorder=backorder,
         kind=kind,
         actor=actor,
@@ -52,6 +53,8 @@ def backorder_event_record(
         to_status=to_status,
         details=details or {},
     )
+    events.publish(f"backorder.{kind}", backorder=backorder, event=event)
+    return event
 
 
 def backorder_transition(

@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,6 +15,13 @@ from rest_framework.views import APIView
 
 from backorder import texts
 from backorder.models import VariantAvailability
+from backorder.selectors_storefront import (
+    availability_rows,
+    widget_appearance_get,
+    widget_appearance_public,
+    widget_languages,
+    widget_strings,
+)
 from backorder.services.availability import availability_answer, cart_summary, store_today
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
@@ -21,15 +29,40 @@ MAX_QUANTITY = 100_000
 ERROR_FIELDS = {"error": serializers.CharField(), "message": serializers.CharField()}
 # Answers change when stock, policies or purchase orders do; browsers and CDNs may reuse one briefly.
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+CONFIG_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
 
 
 class StorefrontThrottle(SimpleRateThrottle):
-    """Per store and client IP, so one busy shopper (or bot) cannot starve a store's product pages."""
+    """Per store and client IP, so one busy shopper (or bot) cannot starve a store's product pages.
+
+    Counted in fixed windows of the rate's period with one cache increment per request: DRF's sliding log
+    stores the time of every request in the window again on each request, which costs the most for the
+    busiest clients. A client may therefore reach twice the rate across a window's edge."""
 
     scope = "storefront"
+    wait_seconds = 0.0
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": f"{request.tenant.pk}:{self.get_ident(request)}"}
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None or (key := self.get_cache_key(request, view)) is None:
+            return True
+        now = self.timer()
+        key = f"{key}:{int(now // self.duration)}"
+        if self.cache.add(key, 1, self.duration + 1):
+            count = 1
+        else:
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # the window expired between the two calls
+                self.cache.set(key, 1, self.duration + 1)
+                count = 1
+        self.wait_seconds = self.duration - now % self.duration
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return self.wait_seconds
 
 
 class StorefrontApi(APIView):
@@ -40,21 +73,61 @@ class StorefrontApi(APIView):
     throttle_classes = [StorefrontThrottle]
 
 
+class WidgetColorsSerializer(serializers.Serializer):
+    accent = serializers.CharField()
+    on_accent = serializers.CharField(help_text="Text colour on accent-coloured buttons (white or black).")
+    text = serializers.CharField()
+    background = serializers.CharField()
+
+
+class WidgetLabelsSerializer(serializers.Serializer):
+    backorder = serializers.CharField(allow_blank=True)
+    preorder = serializers.CharField(allow_blank=True)
+    unavailable = serializers.CharField(allow_blank=True)
+
+
+class WidgetSwitchesSerializer(serializers.Serializer):
+    split = serializers.BooleanField()
+    notify_me = serializers.BooleanField()
+    alternatives = serializers.BooleanField()
+
+
 class StorefrontConfigApi(StorefrontApi):
-    """What the storefront widget needs to know about the store before it asks about products."""
+    """What the storefront widget needs to know about the store before it asks about products: its
+    colours, label overrides, switches, and its own words in the shopper's language."""
 
     class StorefrontConfigOutputSerializer(serializers.Serializer):
         store_name = serializers.CharField()
         language = serializers.CharField()
         timezone = serializers.CharField()
+        widget_language = serializers.CharField(help_text="The language of `strings`.")
+        languages = serializers.ListField(child=serializers.CharField(), help_text="Languages the widget speaks.")
+        colors = WidgetColorsSerializer()
+        labels = WidgetLabelsSerializer(help_text="The merchant's button labels; empty = the built-in ones.")
+        show = WidgetSwitchesSerializer()
+        strings = serializers.DictField(child=serializers.CharField())
 
     OutputSerializer = StorefrontConfigOutputSerializer
 
-    @extend_schema(operation_id="storefront_config", responses=OutputSerializer, summary="Widget configuration")
+    @extend_schema(
+        operation_id="storefront_config", responses=OutputSerializer, summary="Widget configuration",
+        parameters=[OpenApiParameter("locale", str, description="The storefront's language, e.g. de-DE")],
+    )  # fmt: skip
     def get(self, request, public_key: str):
         store = request.tenant
-        data = {"store_name": store.name, "language": store.language, "timezone": store.timezone}
-        return Response(self.OutputSerializer(data).data)
+        locale = request.GET.get("locale") or ""
+        if locale and not LOCALE.match(locale):
+            return _bad_request("locale must look like en or en-US.")
+        appearance = widget_appearance_get(cached=True)
+        languages, fallback = widget_languages(appearance, store.language)
+        wanted = texts.language_for(locale, fallback)
+        language = wanted if wanted in languages else fallback
+        data = {
+            "store_name": store.name, "language": store.language, "timezone": store.timezone,
+            "widget_language": language, "languages": languages, **widget_appearance_public(appearance),
+            "strings": widget_strings(appearance, language),
+        }  # fmt: skip
+        return Response(self.OutputSerializer(data).data, headers={"Cache-Control": CONFIG_CACHE_CONTROL})
 
 
 def _bad_request(message: str) -> Response:
@@ -108,10 +181,7 @@ class ProductAvailabilityApi(StorefrontApi):
         locale = request.GET.get("locale") or ""
         if locale and not LOCALE.match(locale):
             return _bad_request("locale must look like en or en-US.")
-        rows = VariantAvailability.objects.filter(product_id=product)
-        if variant is not None:
-            rows = rows.filter(variant_id=variant)
-        rows = list(rows)
+        rows = availability_rows(product_id=product, variant_id=variant)
         if not rows:
             what = f"variant {variant} of product {product}" if variant else f"product {product}"
             return Response({"error": "not_found", "message": f"This store has no {what}."}, status=404)
@@ -274,3 +344,67 @@ class ProductAlternativesApi(StorefrontApi):
             .order_by("name", "bigcommerce_id")[:limit]
         )
         return Response({"alternatives": self.OutputSerializer(alternatives, many=True).data})
+
+
+class StockAlertThrottle(StorefrontThrottle):
+    """Every sign-up may cost an e-mail (the address is confirmed): a few per shopper and hour per store."""
+
+    scope = "storefront_stock_alert"
+    rate = "30/hour"
+
+
+class NotifyMeApi(StorefrontApi):
+    """Sign a shopper up for an e-mail when a sold-out item can be bought again. Form-encoded, so the
+    browser sends it without a CORS preflight; signing up twice is harmless and answers the same."""
+
+    parser_classes = [FormParser, MultiPartParser]
+    throttle_classes = [StorefrontThrottle, StockAlertThrottle]
+
+    class NotifyMeInputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        variant_id = serializers.IntegerField(min_value=1, required=False, help_text="The sold-out variant.")
+        product_id = serializers.IntegerField(min_value=1, required=False, help_text="When no variant is chosen.")
+        locale = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+    class NotifyMeOutputSerializer(serializers.Serializer):
+        subscribed = serializers.BooleanField()
+        product_id = serializers.IntegerField()
+        variant_id = serializers.IntegerField(allow_null=True)
+
+    InputSerializer, OutputSerializer = NotifyMeInputSerializer, NotifyMeOutputSerializer
+
+    @extend_schema(
+        operation_id="storefront_notify_me", request={"application/x-www-form-urlencoded": InputSerializer},
+        summary="E-mail me when this item is back in stock",
+        responses={
+            200: OutputSerializer,
+            400: inline_serializer("StorefrontNotifyMeError", ERROR_FIELDS),
+            404: inline_serializer("StorefrontNotifyMeNotFound", ERROR_FIELDS),
+            429: inline_serializer("StorefrontNotifyMeThrottled", ERROR_FIELDS),
+        },
+    )  # fmt: skip
+    def post(self, request, public_key: str):
+        from backorder.services.stock_alerts import UnknownItem, stock_alert_subscribe
+
+        data = self.InputSerializer(data=request.data)
+        if not data.is_valid():
+            return Response({"error": "invalid", "message": "Send email and variant_id or product_id "
+                             "(whole numbers).", "fields": data.errors}, status=400)  # fmt: skip
+        fields = data.validated_data
+        locale = fields.get("locale") or ""
+        if locale and not LOCALE.match(locale):
+            return _bad_request("locale must look like en or en-US.")
+        try:
+            subscription = stock_alert_subscribe(
+                email=fields["email"], product_id=fields.get("product_id"), variant_id=fields.get("variant_id"),
+                locale=texts.language_for(locale, request.tenant.language),
+            )  # fmt: skip
+        except UnknownItem as error:
+            return Response({"error": "not_found", "message": str(error)}, status=404)
+        except ValidationError as error:
+            messages = [message for field in error.message_dict.values() for message in field]
+            return Response({"error": "invalid", "message": " ".join(messages), "fields": error.message_dict},
+                            status=400)  # fmt: skip
+        return Response(
+            {"subscribed": True, "product_id": subscription.product_id, "variant_id": subscription.variant_id}
+        )

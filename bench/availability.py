@@ -2,8 +2,11 @@
 
 Builds a store with 2,000 variants (half with waiting backorders and purchase orders), precomputes their
 rows, then (1) answers random requests in-process for a few seconds and (2) serves the storefront
-endpoint with gunicorn (2 sync workers) under wrk at 8 connections. Loopback only, bounded in time.
-Run: ./bin/bench availability
+endpoint with gunicorn (2 sync workers) under wrk at 8 connections, next to (3) a minimal DRF view doing one
+indexed SELECT of the same row in a fixed schema (bench/minimal_views.py), also gunicorn with 2 workers.
+(2) and (3) are measured in alternating rounds of the same run; the ratio of their medians is the number
+to watch (goal >= 0.8, p99 <= 25 ms). Loopback only, bounded in time.
+Run: ./bin/bench availability [--seconds 5 --rounds 3]
 """
 
 import argparse
@@ -11,20 +14,21 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
+import statistics
 import time
 from datetime import timedelta
 
 from bench import _django
 from bench._load import run_load
-from bench.tenant_routing import free_port, wait_ready
+from bench.tenant_routing import free_port, start_server, wait_ready
 
 
 def main() -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
@@ -90,27 +94,47 @@ def main() -> dict:
         sample_product, sample_variant = rows[1]
     connection.close()
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        env={**os.environ, "CONN_MAX_AGE": "600"}, start_new_session=True,
-    )  # fmt: skip
+    # One load generator is one client IP: lift the per-client limit (the throttle still runs, as in production).
+    env = {**os.environ, "CONN_MAX_AGE": "600", "BENCH_FIXED_SCHEMA": store.schema_name,
+           "STOREFRONT_RATE_LIMIT": "1000000/s"}  # fmt: skip
+    ports = {"storefront endpoint": free_port(), "minimal DRF view": free_port()}
+    paths = {
+        "storefront endpoint": f"/api/storefront/v1/{store.public_key}/products/{sample_product}"
+        f"?variant_id={sample_variant}&quantity=4",
+        "minimal DRF view": f"/bench/availability/{sample_variant}",
+    }
+    servers = [
+        start_server(ports["storefront endpoint"], "config.settings", env),
+        start_server(ports["minimal DRF view"], "bench.settings_availability_bench", env),
+    ]
+    samples: dict[str, list] = {name: [] for name in ports}
     try:
-        wait_ready(port, settings.PUBLIC_HOST)
-        path = f"/api/storefront/v1/{store.public_key}/products/{sample_product}?variant_id={sample_variant}&quantity=4"
-        run_load(port=port, path=path, host=settings.PUBLIC_HOST, seconds=1)
-        load = run_load(port=port, path=path, host=settings.PUBLIC_HOST, seconds=args.seconds, connections=8)
+        for port in ports.values():
+            wait_ready(port, settings.PUBLIC_HOST)
+        for _ in range(args.rounds):
+            for name, port in ports.items():
+                run_load(port=port, path=paths[name], host=settings.PUBLIC_HOST, seconds=1)  # warm
+                samples[name].append(run_load(port=port, path=paths[name], host=settings.PUBLIC_HOST,
+                                              seconds=args.seconds, connections=args.connections))  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+    endpoint_rps = statistics.median(r.requests_per_second for r in samples["storefront endpoint"])
+    minimal_rps = statistics.median(r.requests_per_second for r in samples["minimal DRF view"])
     result = {
         "variants": len(rows),
         "refresh_all_rows_seconds": round(refresh_seconds, 2),
         "in_process_answers_per_second": round(in_process),
-        "endpoint_requests_per_second": round(load.requests_per_second),
-        "endpoint_p99_ms": load.p99_ms,
-        "endpoint_non_2xx": load.non_2xx,
+        "connections": args.connections,
+        "endpoint_requests_per_second": round(endpoint_rps),
+        "endpoint_p99_ms": statistics.median(r.p99_ms for r in samples["storefront endpoint"]),
+        "endpoint_non_2xx": sum(r.non_2xx for r in samples["storefront endpoint"]),
+        "minimal_drf_requests_per_second": round(minimal_rps),
+        "minimal_drf_p99_ms": statistics.median(r.p99_ms for r in samples["minimal DRF view"]),
+        "ratio": round(endpoint_rps / minimal_rps, 3),
+        "load_tool": samples["storefront endpoint"][0].tool,
+        "samples_rps": {name: [round(r.requests_per_second) for r in runs] for name, runs in samples.items()},
     }
     print(json.dumps(result, indent=2))
     return result

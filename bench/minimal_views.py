@@ -5,6 +5,9 @@ import json
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 @csrf_exempt
@@ -20,3 +23,23 @@ def webhook_insert_only(request):
             [int(request.headers["X-Bench-Store"]), key, payload["scope"], request.body.decode()],
         )
     return JsonResponse({"message": "Stored."})
+
+
+class AvailabilityOneSelect(APIView):
+    """A DRF view that does one indexed SELECT (the availability row by its unique variant id) in a fixed
+    schema and returns a few of its columns: what any storefront read costs before any product logic."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def get(self, request, variant_id: int):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT variant_id, product_id, on_hand, enabled, mode, version "
+                "FROM backorder_variantavailability WHERE variant_id = %s",
+                [variant_id],
+            )
+            row = cursor.fetchone()
+        names = ("variant_id", "product_id", "on_hand", "enabled", "mode", "version")
+        return Response(dict(zip(names, row, strict=True)) if row else {}, status=200 if row else 404)

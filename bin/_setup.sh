@@ -113,6 +113,29 @@ with psycopg.connect(host="$socket_dir", user="postgres", dbname="postgres", aut
 PY
 }
 
+# The browser tests drive Debian's Chromium (tests/browser). Installed when missing and we may (root, or
+# sudo without a password); otherwise the tests say how to install it (and fail when CI is set).
+ensure_chromium() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}" sudo=""
+  [ -x "$chromium" ] && return
+  if [ "$(id -u)" != "0" ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo"
+    else
+      say "Chromium is missing ($chromium); browser tests will be skipped. Install it: sudo apt-get install -y --no-install-recommends chromium"
+      return
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "Chromium is missing ($chromium) and this is not a Debian-like system; install Chromium and set CHROMIUM_PATH"
+    return
+  fi
+  say "Installing Chromium for the browser tests (apt-get install chromium)"
+  $sudo apt-get install -y --no-install-recommends chromium >/dev/null ||
+    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends chromium >/dev/null; } ||
+    say "Could not install Chromium; browser tests will be skipped (or fail when CI is set)"
+}
+
 stop_database_if_started_here() {
   if [ -n "$PG_STARTED_HERE" ]; then
     say "Stopping the project-local PostgreSQL"

@@ -29,6 +29,7 @@ from stores.bigcommerce.sandbox import (
     routes_orders,
     routes_orders_v3,
     routes_store,
+    storefront,
 )
 from stores.bigcommerce.sandbox.control import ControlMixin
 from stores.bigcommerce.sandbox.framework import PROBLEM_TYPE, ApiError, Ctx, Reply, Router, scope_allows
@@ -85,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
-            if path.startswith("/stores/"):
+            if storefront.store_hash_for_host(self.headers.get("Host")):  # a store's storefront host
+                reply = storefront.handle(sandbox, method, split.path, query, raw, self.headers)
+            elif path.startswith("/stores/"):
                 reply = sandbox.handle_api(method, path, query, raw, self.headers)
             elif path.startswith("/_sandbox"):
                 reply = control_routes.handle(sandbox, method, path, query, raw)

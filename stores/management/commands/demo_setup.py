@@ -27,9 +27,13 @@ class Command(BaseCommand):
         store = Store.objects.filter(slug=services.store_slug_for_name(DEMO_STORE)).first()
         if store is None or not User.objects.filter(username=DEMO_EMAIL).exists():
             store = services.store_sign_up(email=DEMO_EMAIL, password=DEMO_PASSWORD, store_name=DEMO_STORE).store
+        storefront = {} if no_connect else self._sandbox_storefront(sandbox_store)
         if not no_connect and not store.bigcommerce_store_hash:
             self._connect_to_sandbox(store, sandbox_store)
             self._backorders_on(store)
+        elif not no_connect and not storefront.get("app_installed"):
+            # The sandbox keeps its stores in memory: after a restart, install the app again (same store).
+            self._connect_to_sandbox(store, sandbox_store)
         self.stdout.write(
             "\n".join(
                 [
@@ -42,6 +46,8 @@ class Command(BaseCommand):
                     f"  Sign up:        {settings.APP_BASE_URL}/signup/",
                     f"  Support admin:  {settings.APP_BASE_URL}/admin/ (first: python manage.py createsuperuser)",
                     f"  Sandbox:        {settings.BIGCOMMERCE_API_URL} (see README: place an order, ship, restock)",
+                    f"  Storefront:     {storefront.get('product_url') or '(not connected)'} (the widget on a "
+                    "product page; cart: /cart.php)",
                     "",
                 ]
             )
@@ -57,6 +63,22 @@ class Command(BaseCommand):
         with schema_context(store.schema_name):
             policy_update(policy=Policy.objects.get(scope="store"), data={"enabled": True, "lead_time_days": 14})
         self.stdout.write("Backorders are on for the demo store (store policy: 14 days' lead time).")
+
+    def _sandbox_storefront(self, store_hash: str) -> dict:
+        """The sandbox serves the store's storefront (its channel site, which the app reads at install as the
+        storefront origin); returns its URLs and whether our app is installed there."""
+        base = f"{settings.BIGCOMMERCE_API_URL}/_sandbox"
+        for _ in range(50):
+            try:
+                urls = requests.post(f"{base}/stores/{store_hash}/storefront", timeout=2)
+                urls.raise_for_status()
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise CommandError(f"The sandbox does not answer at {base}; is it running?")
+        installs = requests.get(f"{base}/stores/{store_hash}", timeout=10).json().get("installs") or {}
+        return {**urls.json(), "app_installed": settings.BIGCOMMERCE_CLIENT_ID in installs}
 
     def _connect_to_sandbox(self, store: Store, store_hash: str) -> None:
         """Install the app on the sandbox store the way the control panel does, attached to the demo store."""

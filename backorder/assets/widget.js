@@ -1,0 +1,392 @@
+/* Backorder storefront widget (served by backorder/storefront_widget.py with the store's configuration).
+ *
+ * Product page: the add-to-cart label, the ship date, the "N ready to ship, N backordered" split, a
+ * notify-me form and in-stock alternatives for sold-out items. Cart page: a label per line, the order's
+ * ships-by date and, when the policy allows, the shopper's shipping choice. The page contract (which
+ * elements it reads and where it writes) is in docs/storefront-widget.md.
+ *
+ * Never breaks the store: every request gives up after 1.5 s, every failure leaves the page as the theme
+ * made it, nothing is logged, and what it shows goes into space the theme reserved.
+ * The server drops comment lines and indentation: keep strings on one line and comments on their own.
+ */
+(function (C) {
+  "use strict";
+  var w = window, d = document, P = w.performance, uid = 0, TIMEOUT = 1500;
+  if (!C || w.__backorderWidget || !w.fetch || !w.Promise || !w.URLSearchParams || !d.querySelector) return;
+  w.__backorderWidget = 1;
+  var lang = (d.documentElement.lang || "").toLowerCase().split(/[-_]/)[0];
+  if (C.languages.indexOf(lang) < 0) lang = C.language;
+  var S = C.strings[lang] || {};
+  function noop() {}
+
+  // Runs fn, never throws, and records its main-thread time as a "backorder:<name>" measure.
+  function timed(name, fn) {
+    return function () {
+      var start = P && P.now ? P.now() : 0;
+      try {
+        return fn.apply(this, arguments);
+      } catch (e) {
+        return undefined;
+      } finally {
+        try {
+          P.measure("backorder:" + name, { start: start, end: P.now() });
+        } catch (e) {
+          noop();
+        }
+      }
+    };
+  }
+
+  function el(tag, cls, text) {
+    var node = d.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function fill(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? values[name] : all;
+    });
+  }
+
+  function dateText(iso) {
+    try {
+      var options = { month: "short", day: "numeric", timeZone: "UTC" };
+      return new Intl.DateTimeFormat(lang, options).format(new Date(iso + "T00:00:00Z"));
+    } catch (e) {
+      return iso;
+    }
+  }
+
+  // One request to the storefront API: no cookies, CORS-simple (GET, or a form POST), abandoned after TIMEOUT.
+  function call(path, params, form) {
+    var control = w.AbortController ? new AbortController() : null, timer;
+    var options = { credentials: "omit", signal: control ? control.signal : undefined };
+    if (form) {
+      options.method = "POST";
+      options.body = new URLSearchParams(form);
+    }
+    var url = C.api + path + (params ? "?" + new URLSearchParams(params) : "");
+    var answer = fetch(url, options).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw { status: response.status, body: body };
+        return body;
+      });
+    });
+    var late = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        if (control) control.abort();
+        reject({ status: 0 });
+      }, TIMEOUT);
+    });
+    return Promise.race([answer, late]).then(function (body) {
+      clearTimeout(timer);
+      return body;
+    }, function (error) {
+      clearTimeout(timer);
+      throw error;
+    });
+  }
+
+  // The merchant's own label replaces a built-in one, never the label a policy set.
+  function labelFor(answer) {
+    var own = C.labels[answer.state];
+    return own && answer.button_label === S["default_" + answer.state] ? own : answer.button_label;
+  }
+
+  function style() {
+    var c = C.colors, css = [
+      ".bo-own{min-height:7rem;margin:.75rem 0}",
+      ".bo-box{font-size:.9375rem;line-height:1.4;text-align:left}",
+      ".bo-card{box-sizing:border-box;padding:.5rem .75rem;border-left:4px solid " + c.accent + ";border-radius:4px;background:" + c.background + ";color:" + c.text + "}",
+      ".bo-card.bo-in_stock{background:transparent;border-left-color:transparent;color:inherit}",
+      ".bo-msg{margin:0;font-weight:600}",
+      ".bo-msg:before{content:'';display:inline-block;width:.625rem;height:.625rem;margin-right:.5rem;border-radius:50%;background:" + c.accent + "}",
+      ".bo-in_stock .bo-msg:before{background:#15803D}",
+      ".bo-sub{display:block;font-weight:400}",
+      ".bo-notify{display:flex;gap:.5rem;min-height:2.25rem;margin-top:.375rem}",
+      ".bo-notify input{flex:1 1 8rem;min-width:0;height:2.25rem;box-sizing:border-box;margin:0;padding:0 .5rem;border:1px solid #6B7280;border-radius:4px;background:#fff;color:#111827;font:inherit}",
+      ".bo-notify input[aria-invalid=true]{border-color:#B91C1C}",
+      ".bo-box button{height:2.25rem;margin:0;padding:0 .875rem;border:0;border-radius:4px;background:" + c.accent + ";color:" + c.on_accent + ";font:inherit;font-weight:600;cursor:pointer}",
+      ".bo-box button:disabled{opacity:.6;cursor:default}",
+      ".bo-alt{width:0;min-width:100%;min-height:1.5rem;margin-top:.375rem;overflow-x:auto;white-space:nowrap;font-size:.875rem}",
+      ".bo-alt a{display:inline-block;margin:0 0 .125rem .375rem;padding:0 .5rem;border:1px solid " + c.accent + ";border-radius:999px;color:inherit;text-decoration:none}",
+      ".bo-alt a:hover{text-decoration:underline}",
+      ".bo-box :focus-visible{outline:2px solid " + c.accent + ";outline-offset:2px}",
+      ".bo-ship{margin:.375rem 0 0;padding:0;border:0;font-size:.875rem}",
+      ".bo-ship legend{float:left;margin-right:.5rem;padding:0}",
+      ".bo-ship label{margin-right:.75rem;white-space:nowrap;cursor:pointer}",
+      ".bo-ship input{margin:0 .25rem 0 0;vertical-align:-.125rem}",
+      ".bo-line{font-size:.8125rem;line-height:1.5}",
+      ".bo-pill{display:inline-block;margin-right:.25rem;padding:0 .5rem;border-radius:999px;background:" + c.accent + ";color:" + c.on_accent + ";font-weight:600}",
+      ".bo-pill.bo-in_stock{background:" + c.background + ";color:" + c.text + "}",
+      ".bo-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+    ];
+    var node = el("style");
+    node.textContent = css.join("\n");
+    d.head.appendChild(node);
+  }
+
+  // A card in the reserved space: a polite live message, then rows of extras (form, alternatives).
+  function card(box) {
+    var frame = el("div", "bo-card"), message = el("p", "bo-msg");
+    message.setAttribute("role", "status");
+    message.setAttribute("aria-live", "polite");
+    frame.hidden = true;
+    frame.appendChild(message);
+    box.classList.add("bo-box");
+    box.appendChild(frame);
+    return { frame: frame, message: message };
+  }
+
+  function show(view, state, text, sub) {
+    view.frame.className = "bo-card bo-" + state;
+    view.frame.hidden = !text;
+    view.message.textContent = text || "";
+    if (sub) view.message.appendChild(el("span", "bo-sub", sub));
+    while (view.frame.children.length > 1) view.frame.removeChild(view.frame.lastChild);
+  }
+
+  function productPage(form) {
+    var productInput = form.querySelector("[name=product_id]");
+    if (!productInput || !/^\d+$/.test(productInput.value)) return;
+    var button = d.getElementById("form-action-addToCart") || form.querySelector("[type=submit]");
+    var isInput = button && button.tagName === "INPUT";
+    var original = button ? (isInput ? button.value : button.textContent) : "";
+    var box = d.querySelector("[data-backorder-slot]"), weDisabled = false, seq = 0, last = "", timer, shown;
+    var alternatives = {};
+    if (!box) {
+      box = el("div", "bo-own");
+      form.parentNode.insertBefore(box, form.nextSibling);
+    }
+    var view = card(box), pinned = false;
+
+    function wanted() {
+      var qtyInput = form.querySelector("[name='qty[]']"), quantity = parseInt(qtyInput && qtyInput.value, 10);
+      var variant = form.getAttribute("data-variant-id"), attributes = w.BCData && w.BCData.product_attributes;
+      if (!variant && attributes) variant = attributes.v3_variant_id;
+      return {
+        product: productInput.value,
+        variant: /^\d+$/.test(variant) ? String(variant) : "",
+        quantity: quantity > 0 && quantity <= 100000 ? quantity : 1
+      };
+    }
+
+    function label(text, disable) {
+      if (!button) return;
+      // The label may get shorter ("Backorder"): a kept width keeps whatever sits beside the button still.
+      // Read once the page is laid out (an answer arrived), so that reading costs no layout of its own.
+      if (!pinned && button.offsetWidth) {
+        button.style.minWidth = button.offsetWidth + "px";
+        pinned = true;
+      }
+      if (!isInput) {
+        button.textContent = text;
+      } else if (button.value !== text) {
+        // An <input>'s label is one text that would slide inside the button when it changes (a layout
+        // shift); a frame without a label in between makes the new label a new text instead.
+        shown = text;
+        button.value = "";
+        requestAnimationFrame(function () {
+          requestAnimationFrame(function () {
+            button.value = shown;
+          });
+        });
+      }
+      if (disable && !button.disabled) {
+        button.disabled = weDisabled = true;
+      } else if (!disable && weDisabled) {
+        button.disabled = weDisabled = false;
+      }
+    }
+
+    // No answer: the page is exactly as the theme made it.
+    function reset() {
+      last = "";
+      label(original, false);
+      show(view, "none", "");
+    }
+
+    function notifyRow(answer, ask) {
+      var row = el("div", "bo-notify"), id = "bo-email-" + ++uid;
+      var caption = el("label", "bo-sr", S.email), input = el("input"), send = el("button", "", S.notify);
+      caption.htmlFor = input.id = id;
+      input.type = "email";
+      input.required = true;
+      input.autocomplete = "email";
+      input.placeholder = S.email;
+      send.type = "button";
+      function say(text) {
+        view.message.textContent = text;
+      }
+      function submit() {
+        if (!input.value || !input.checkValidity()) {
+          input.setAttribute("aria-invalid", "true");
+          say(S.notify_invalid);
+          input.focus();
+          return;
+        }
+        send.disabled = true;
+        var body = { email: input.value, product_id: ask.product, locale: lang };
+        if (answer.variant_id) body.variant_id = answer.variant_id;
+        call("/notify-me", null, body).then(function () {
+          row.textContent = "";
+          say(S.notify_done);
+        }, function (error) {
+          send.disabled = false;
+          input.setAttribute("aria-invalid", error.status === 400 ? "true" : "false");
+          say(error.status === 400 ? S.notify_invalid : S.notify_failed);
+        });
+      }
+      input.addEventListener("input", function () {
+        input.removeAttribute("aria-invalid");
+        say(answer.message || S.notify);
+      });
+      // The row may sit inside the add-to-cart form: Enter must not put the item in the cart.
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          submit();
+        }
+      });
+      send.addEventListener("click", submit);
+      row.appendChild(caption);
+      row.appendChild(input);
+      row.appendChild(send);
+      return row;
+    }
+
+    function alternativesRow(productId) {
+      var row = el("div", "bo-alt");
+      if (!alternatives[productId]) alternatives[productId] = call("/products/" + productId + "/alternatives", { limit: 4 });
+      alternatives[productId].then(timed("alternatives", function (body) {
+        var found = (body.alternatives || []).filter(function (item) {
+          return /^(\/(?!\/)|https?:\/\/)/i.test(item.url || "");
+        });
+        if (!found.length) return;
+        row.appendChild(el("span", "", S.alternatives));
+        found.forEach(function (item) {
+          var link = el("a", "", item.name);
+          link.href = item.url;
+          row.appendChild(link);
+        });
+      }), function () {
+        alternatives[productId] = null;
+      });
+      return row;
+    }
+
+    var render = timed("render", function (answer, ask) {
+      var state = answer.state, waiting = state === "backorder" || state === "preorder", sub = "";
+      if (waiting && C.show.split && answer.ready_to_ship > 0 && answer.backordered > 0) {
+        sub = fill(state === "preorder" ? S.split_preorder : S.split, { ready: answer.ready_to_ship, later: answer.backordered });
+      }
+      label(state === "in_stock" ? original : labelFor(answer), state === "unavailable");
+      show(view, state, state === "in_stock" ? S.in_stock : answer.message || labelFor(answer), sub);
+      if (state === "unavailable") {
+        if (C.show.notify_me && answer.on_hand !== null) view.frame.appendChild(notifyRow(answer, ask));
+        if (C.show.alternatives) view.frame.appendChild(alternativesRow(ask.product));
+      }
+    });
+
+    var refresh = timed("refresh", function () {
+      var ask = wanted(), key = ask.product + ":" + ask.variant + ":" + ask.quantity;
+      if (key === last) return;
+      var mine = ++seq;
+      last = key;
+      var query = { variant_id: ask.variant, quantity: ask.quantity, locale: lang };
+      call("/products/" + ask.product, query).then(function (answer) {
+        if (mine === seq) render(answer, ask);
+      }, function () {
+        if (mine === seq) reset();
+      });
+    });
+
+    // Themes change options and quantity in many ways (selects, swatches, +/- buttons that fire no event):
+    // look again shortly after anything happens in the form.
+    function soon() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 120);
+    }
+    ["change", "input", "click"].forEach(function (type) {
+      form.addEventListener(type, soon);
+    });
+    w.BackorderWidget = { refresh: soon };
+    refresh();
+  }
+
+  function cartPage(rows) {
+    var lines = [], cells = [];
+    rows.forEach(function (row) {
+      var input = row.querySelector(".cart-item-qty-input");
+      var product = row.getAttribute("data-product-id"), variant = row.getAttribute("data-variant-id") || "";
+      var quantity = row.getAttribute("data-quantity") || (input && input.value) || "";
+      if (/^\d+$/.test(product) && /^\d*$/.test(variant) && /^[1-9]\d{0,5}$/.test(quantity) && lines.length < 100) {
+        lines.push(product + ":" + variant + ":" + quantity);
+        cells.push(row);
+      }
+    });
+    if (!lines.length) return;
+    var holder = d.querySelector("[data-cart-id]"), cartId = holder ? holder.getAttribute("data-cart-id") : "";
+    var box = d.querySelector("[data-backorder-slot]"), totals = d.querySelector(".cart-totals");
+    if (!box) {
+      if (!totals) return;
+      box = el("div", "bo-own");
+      totals.parentNode.insertBefore(box, totals.nextSibling);
+    }
+    var view = card(box);
+
+    function lineLabel(row, answer) {
+      var spot = row.querySelector("[data-backorder-line]");
+      if (!spot) {
+        spot = el("div");
+        (row.querySelector(".cart-item-name") || row.querySelector("td") || row).appendChild(spot);
+      }
+      spot.className = "bo-line";
+      spot.textContent = "";
+      var waiting = answer.state === "backorder" || answer.state === "preorder";
+      spot.appendChild(el("span", "bo-pill bo-" + answer.state, answer.state === "in_stock" ? S.in_stock : labelFor(answer)));
+      if (waiting && answer.message) spot.appendChild(d.createTextNode(" " + answer.message));
+    }
+
+    function choice(summary) {
+      var group = el("fieldset", "bo-ship"), name = "bo-ship-" + ++uid;
+      group.appendChild(el("legend", "", S.ship_how));
+      ["together", "available_first"].forEach(function (value) {
+        var option = el("label"), radio = el("input");
+        radio.type = "radio";
+        radio.name = name;
+        radio.value = value;
+        radio.checked = (summary.shipping_choice || "together") === value;
+        radio.addEventListener("change", function () {
+          call("/cart/shipping-choice", null, { cart_id: cartId, shipping_preference: value }).catch(noop);
+        });
+        option.appendChild(radio);
+        option.appendChild(d.createTextNode(S[value]));
+        group.appendChild(option);
+      });
+      return group;
+    }
+
+    var query = { lines: lines.join(","), locale: lang, cart_id: cartId || "" };
+    call("/cart", query).then(timed("cart", function (summary) {
+      summary.lines.forEach(function (answer, index) {
+        lineLabel(cells[index], answer);
+      });
+      if (summary.state !== "backorder" && summary.state !== "preorder") return;
+      show(view, summary.state, summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown);
+      if (summary.shipping_choice_offered && cartId) view.frame.appendChild(choice(summary));
+    }), noop);
+  }
+
+  var start = timed("init", function () {
+    style();
+    var form = d.querySelector("form[data-cart-item-add]");
+    if (form) productPage(form);
+    var rows = d.querySelectorAll("[data-item-row]");
+    if (rows.length) cartPage([].slice.call(rows));
+  });
+  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start);
+  else start();
+})(__BACKORDER_CONFIG__);

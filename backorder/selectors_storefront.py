@@ -1,0 +1,101 @@
+"""Reads for the storefront widget: the store's appearance settings and what the widget is told at load."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from backorder import texts
+from backorder.models import VariantAvailability, WidgetAppearance
+from backorder.services.widget_appearance import appearance_cache_key, text_on
+
+STATES_WITH_LABELS = ("backorder", "preorder", "unavailable")
+# The storefront reads the appearance on every widget.js and config request; a change is dropped from the
+# cache when saved (everywhere with a shared cache, REDIS_URL), and other processes' copies expire by then.
+APPEARANCE_CACHE_SECONDS = 60
+
+
+def widget_appearance_get(*, cached: bool = False) -> WidgetAppearance:
+    """The store's saved appearance, or the defaults (unsaved) when the merchant never changed it; from the
+    cache when `cached` (the storefront's reads), from the database otherwise (the merchant's)."""
+    if cached and (appearance := cache.get(appearance_cache_key())) is not None:
+        return appearance
+    appearance = WidgetAppearance.objects.filter(pk=1).first() or WidgetAppearance(pk=1)
+    if cached:
+        cache.set(appearance_cache_key(), appearance, APPEARANCE_CACHE_SECONDS)
+    return appearance
+
+
+def widget_languages(appearance: WidgetAppearance, store_language: str) -> tuple[list[str], str]:
+    """(languages the widget speaks, the one it falls back to): the store's own language when enabled."""
+    languages = [code for code in appearance.languages if code in texts.LANGUAGES] or ["en"]
+    fallback = texts.language_for(store_language, "en")
+    return languages, fallback if fallback in languages else languages[0]
+
+
+def widget_strings(appearance: WidgetAppearance, language: str) -> dict[str, str]:
+    """The widget's own words in `language`, plus the built-in button label of every state the merchant
+    relabelled (the widget swaps a built-in label for the merchant's, never a policy's own label)."""
+    strings = dict(texts.WIDGET[language])
+    for state in STATES_WITH_LABELS:
+        if getattr(appearance, f"label_{state}"):
+            strings[f"default_{state}"] = texts.BUTTON[language][state]
+    return strings
+
+
+def widget_appearance_public(appearance: WidgetAppearance) -> dict:
+    """The appearance as the storefront may see it."""
+    return {
+        "colors": {
+            "accent": appearance.accent_color,
+            "on_accent": text_on(appearance.accent_color),
+            "text": appearance.text_color,
+            "background": appearance.background_color,
+        },
+        "labels": {state: getattr(appearance, f"label_{state}") for state in STATES_WITH_LABELS},
+        "show": {
+            "split": appearance.show_split,
+            "notify_me": appearance.show_notify_me,
+            "alternatives": appearance.show_alternatives,
+        },
+    }
+
+
+def widget_config(*, store) -> dict:
+    """Everything the widget script needs before its first request: where the API is, how to look, and its
+    words in every language it may speak (the storefront's language is known only in the browser)."""
+    appearance = widget_appearance_get(cached=True)
+    languages, fallback = widget_languages(appearance, store.language)
+    return {
+        "api": f"{settings.APP_BASE_URL}/api/storefront/v1/{store.public_key}",
+        "language": fallback,
+        "languages": languages,
+        **widget_appearance_public(appearance),
+        "strings": {code: widget_strings(appearance, code) for code in languages},
+    }
+
+
+# -- the availability endpoint's one SELECT ----------------------------------------------------------------
+# Fixed SQL and a direct row-to-model step: building the ORM query for this 27-column model (or a raw
+# queryset's column mapping) on every request cost more CPU than everything else the endpoint does.
+_FIELDS = VariantAvailability._meta.concrete_fields
+_NAMES = [field.attname for field in _FIELDS]
+_CONVERTED = [(index, field) for index, field in enumerate(_FIELDS) if hasattr(field, "from_db_value")]
+_SELECT = "SELECT {} FROM {} WHERE product_id = %s".format(
+    ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS), VariantAvailability._meta.db_table
+)
+
+
+def availability_rows(*, product_id: int, variant_id: int | None) -> list[VariantAvailability]:
+    """The precomputed availability rows of a product (or of one of its variants), in one SELECT."""
+    sql, params = (_SELECT, [product_id]) if variant_id is None else (_SELECT + " AND variant_id = %s",
+                                                                      [product_id, variant_id])  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows = []
+    for values in fetched:
+        values = list(values)
+        for index, field in _CONVERTED:
+            values[index] = field.from_db_value(values[index], None, connection)
+        rows.append(VariantAvailability.from_db(connection.alias, _NAMES, values))
+    return rows

@@ -1,0 +1,87 @@
+"""The widget script: small (the build fails above 10 KB gzipped), cacheable, and told where its store's API is
+and how the store wants it to look and speak."""
+
+import gzip
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backorder.services.widget_appearance import widget_appearance_update
+from backorder.storefront_widget import widget_code
+
+GZIP_BUDGET = 10 * 1024  # bytes; Shopify's theme-check limit for an app's script, our goal is 5 KB
+
+
+def script_url(store) -> str:
+    return f"/storefront/{store.public_key}/widget.js"
+
+
+def served_config(body: str) -> dict:
+    """The configuration object the server put into the script."""
+    return json.loads(re.search(r"\}\)\((\{.*\})\);\s*$", body, re.S).group(1))
+
+
+@pytest.mark.django_db
+def test_the_gzipped_widget_stays_under_10_kb(store, public_client):
+    response = public_client.get(script_url(store), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    size = len(response.content)
+    assert size <= GZIP_BUDGET, f"widget.js is {size} bytes gzipped; the budget is {GZIP_BUDGET}"
+    assert "fetch(" in gzip.decompress(response.content).decode()
+
+
+@pytest.mark.django_db
+def test_the_script_knows_its_stores_api_colours_and_words(store, public_client):
+    public_client.get(script_url(store))  # warm the store lookup and the cached appearance
+    with CaptureQueriesContext(connection) as captured:
+        response = public_client.get(script_url(store))
+    assert [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")] == []
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    config = served_config(response.content.decode())
+    assert config["api"] == f"{settings.APP_BASE_URL}/api/storefront/v1/{store.public_key}"
+    assert config["languages"] == ["en", "de", "fr", "es"] and config["language"] == "en"
+    assert config["strings"]["de"]["notify"] == "Benachrichtigen"
+    assert config["colors"]["on_accent"] == "#FFFFFF"
+    assert "__BACKORDER_CONFIG__" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_is_cacheable_and_revalidates_with_a_304_until_the_appearance_changes(store, public_client):
+    first = public_client.get(script_url(store), HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Cache-Control"] == "public, max-age=300, stale-while-revalidate=86400"
+    assert "Accept-Encoding" in first["Vary"]
+    etag = first["ETag"]  # weak once gzipped: W/"…"
+    again = public_client.get(script_url(store), HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content) == (304, b"")
+
+    widget_appearance_update(data={"accent_color": "#0F766E", "label_backorder": "Order now"})
+    changed = public_client.get(script_url(store), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    config = served_config(changed.content.decode())
+    assert config["colors"]["accent"] == "#0F766E"
+    assert config["labels"]["backorder"] == "Order now"
+    assert config["strings"]["en"]["default_backorder"] == "Backorder"  # what "Order now" replaces
+
+
+@pytest.mark.django_db
+def test_the_shipped_code_has_no_comment_lines_and_one_placeholder():
+    code = widget_code()
+    assert code.count("__BACKORDER_CONFIG__") == 1
+    assert not any(line.startswith(("//", "/*", "*")) for line in code.splitlines())
+
+
+@pytest.mark.django_db
+def test_the_config_endpoint_speaks_the_storefronts_language_when_the_widget_does(store, public_client):
+    widget_appearance_update(data={"languages": ["en", "fr"]})
+    url = f"/api/storefront/v1/{store.public_key}/config"
+    french = public_client.get(url, {"locale": "fr-CA"}).json()
+    assert (french["widget_language"], french["strings"]["notify"]) == ("fr", "Me prévenir")
+    german = public_client.get(url, {"locale": "de"}).json()  # not enabled: the store's language
+    assert german["widget_language"] == "en"
+    assert german["show"] == {"split": True, "notify_me": True, "alternatives": True}
+    assert public_client.get(url, {"locale": "<x>"}).status_code == 400

@@ -1,0 +1,98 @@
+"""The sandbox store's Cornerstone-shaped storefront: pages on the store's own host, apps' scripts injected as
+BigCommerce injects them, a cart per browser, and a checkout that places a real sandbox order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.bigcommerce.conftest import STORE_HASH
+
+
+class Shopper:
+    """A browser on the store's storefront host (cookies kept), talking to the sandbox over loopback."""
+
+    def __init__(self, sandbox) -> None:
+        self.base = sandbox.base_url
+        self.host = f"store-{STORE_HASH}.localhost:{sandbox.base_url.rsplit(':', 1)[1]}"
+        self.session = requests.Session()
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(self.base + path, headers={"Host": self.host}, allow_redirects=False, timeout=10)
+
+    def post(self, path: str, form: dict) -> requests.Response:
+        return self.session.post(self.base + path, data=form, headers={"Host": self.host}, allow_redirects=False,
+                                 timeout=10)  # fmt: skip
+
+
+@pytest.fixture
+def site(sandbox) -> dict:
+    return requests.post(f"{sandbox.base_url}/_sandbox/stores/{STORE_HASH}/storefront", timeout=10).json()
+
+
+def product_form(page: str, choice: int = 0) -> dict:
+    """What the add-to-cart form posts: the product, one value of each option, the quantity."""
+    form = {"action": "add", "product_id": re.search(r'name="product_id" value="(\d+)"', page)[1], "qty[]": "2"}
+    for select in re.finditer(r'<select [^>]*name="(attribute\[\d+\])"[^>]*>(.*?)</select>', page, re.S):
+        form[select[1]] = re.findall(r'<option value="(\d+)"', select[2])[choice]
+    return form
+
+
+def test_the_storefront_becomes_the_channel_site_and_lists_products(sandbox, site):
+    port = sandbox.base_url.rsplit(":", 1)[1]
+    assert site["site_url"] == f"http://store-{STORE_HASH}.localhost:{port}"
+    with sandbox.state.lock:
+        assert sandbox.state.store(STORE_HASH).channels[1]["_site"]["url"] == site["site_url"]
+    home = Shopper(sandbox).get("/")
+    assert home.status_code == 200 and home.headers["Content-Type"].startswith("text/html")
+    assert site["product_url"].removeprefix(site["site_url"]) in home.text
+
+
+def test_a_product_page_has_cornerstones_form_and_the_apps_scripts_in_the_footer(sandbox, site, access_token):
+    api = f"{sandbox.base_url}/stores/{STORE_HASH}/v3/content/scripts"
+    script = {"name": "Widget", "kind": "src", "src": "http://localhost:9/w.js", "load_method": "defer",
+              "location": "footer", "visibility": "storefront", "consent_category": "essential"}  # fmt: skip
+    assert requests.post(api, json=script, headers={"X-Auth-Token": access_token}, timeout=10).status_code == 200
+    shopper = Shopper(sandbox)
+    page = shopper.get(site["product_url"].removeprefix(site["site_url"]) + "?lang=de").text
+    assert '<html lang="de">' in page
+    for marker in ("form[data-cart-item-add]", 'name="product_id"', 'name="qty[]"', 'id="form-action-addToCart"',
+                   "data-product-option-change", "data-variant-id=", "data-backorder-slot"):  # fmt: skip
+        assert marker.split("[")[-1].rstrip("]") in page, marker
+    assert page.rstrip().endswith('<script defer src="http://localhost:9/w.js"></script>\n</body>\n</html>')
+    assert shopper.get("/no-such-product/").status_code == 404
+
+
+def test_add_to_cart_keeps_a_cart_per_browser_and_checkout_places_an_order_with_its_id(sandbox, site):
+    shopper = Shopper(sandbox)
+    page = shopper.get(site["product_url"].removeprefix(site["site_url"])).text
+    added = shopper.post("/cart.php", product_form(page))
+    assert (added.status_code, added.headers["Location"]) == (303, "/cart.php")
+    cart = shopper.get("/cart.php").text
+    row = re.search(r'<tr class="cart-item" data-item-row data-product-id="(\d+)" data-variant-id="(\d+)">', cart)
+    assert row and 'value="2"' in cart
+    cart_id = re.search(r'data-cart-id="([^"]+)"', cart)[1]
+    assert "data-item-row" not in Shopper(sandbox).get("/cart.php").text  # another browser, another cart
+
+    sandbox.restock(STORE_HASH, variant_id=int(row[2]), quantity=10)  # the demo product's first colour may be sold out
+    placed = shopper.post("/checkout", {"email": "ada@example.com"})
+    assert placed.status_code == 303
+    order = sandbox.get_order(STORE_HASH, int(placed.headers["Location"].rsplit("=", 1)[1]))
+    assert order["cart_id"] == cart_id
+    assert [(line["variant_id"], line["quantity"]) for line in order["lines"]] == [(int(row[2]), 2)]
+    assert "data-item-row" not in shopper.get("/cart.php").text
+
+
+def test_an_incomplete_choice_of_options_is_refused(sandbox, site):
+    shopper = Shopper(sandbox)
+    page = shopper.get(site["product_url"].removeprefix(site["site_url"])).text
+    form = {k: v for k, v in product_form(page).items() if not k.startswith("attribute[")}
+    response = shopper.post("/cart.php", form)
+    assert response.status_code == 400 and "Choose one value of every option" in response.text
+
+
+def test_an_unknown_store_host_is_a_404(sandbox):
+    response = requests.get(sandbox.base_url + "/", headers={"Host": "store-nosuch.localhost"}, timeout=10)
+    assert response.status_code == 404

@@ -1,0 +1,264 @@
+"""The storefront widget, in Chromium, on the sandbox's Cornerstone-shaped storefront.
+
+The app runs on a live server; the storefront is the sandbox store's own host (another origin), with the
+widget script the app registered through the Scripts API, exactly as a shopper's browser would meet it.
+The lamp has three colours: Red (5 in stock), Blue (sold out, backorders on, 10 days) and Green (sold out,
+its own policy switches backorders off); two in-stock lamp parts share its category.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import requests
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django_tenants.utils import schema_context
+
+from backorder import texts
+from backorder.models import CartChoice, Policy, StockAlertSubscription
+from backorder.services.availability import store_today
+from backorder.services.policies import policy_create, policy_update
+from stores import provisioning, tenancy
+from stores.bigcommerce.sandbox import SandboxServer, catalog
+from stores.models import Store
+from tests.browser.conftest import layout_shift, layout_shifts
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture says so: a skip on a laptop, a failure in CI
+    expect = None
+
+STORE_HASH = "widget01"
+API_CALLS = re.compile(r".*/api/storefront/v1/.*")
+
+
+@dataclass
+class DemoStore:
+    store: Store
+    site: str
+    lamp_url: str
+    red: int
+    blue: int
+    green: int
+
+    def ships_by(self, days: int = 10) -> str:
+        return texts.date_text(store_today(self.store) + timedelta(days=days), "en")
+
+
+def _drop_store_schemas() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'store\\_%'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def _lamp_shop(sandbox: SandboxServer) -> dict[str, int]:
+    """The sandbox store's catalog: the lamp with its colours, and two lamp parts in stock."""
+    with sandbox.state.lock:
+        shop = sandbox.state.store(STORE_HASH)
+        lamps = catalog.create_category(shop, "Lamps")["id"]
+        lamp = catalog.create_product(shop, {
+            "name": "Harbor Lamp", "type": "physical", "weight": 2, "price": 49.95, "sku": "HL", "categories": [lamps],
+            "inventory_tracking": "variant", "description": "<p>A brass lamp for the reading corner.</p>",
+            "variants": [{"sku": f"HL-{colour.upper()}", "inventory_level": stock,
+                          "option_values": [{"option_display_name": "Colour", "label": colour}]}
+                         for colour, stock in (("Red", 5), ("Blue", 0), ("Green", 0))],
+        })  # fmt: skip
+        for name, stock in (("Harbor Lamp Shade", 8), ("Harbor Bulb", 20)):
+            catalog.create_product(shop, {"name": name, "type": "physical", "weight": 1, "price": 9.95,
+                                          "categories": [lamps], "inventory_tracking": "product",
+                                          "inventory_level": stock})  # fmt: skip
+        red, blue, green = lamp["_variant_ids"]
+        return {"red": red, "blue": blue, "green": green}
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper():
+    """Replaces pytest-django's helper of the same name, which would make every test using `live_server`
+    transactional (a flush after each). This module shares one committed store instead (see `demo`) and
+    flushes once at its end; its tests still run with the transactional ones, after all the others."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, live_server) -> DemoStore:
+    """A sandbox store serving its storefront, with the app (on the live server) installed from its control
+    panel; made once for the module (the tests only read it, or add rows no other test looks at)."""
+    with django_db_blocker.unblock():  # for the live server's thread and this module's reads
+        app = override_settings(APP_BASE_URL=live_server.url)
+        app.enable()
+        sandbox = SandboxServer(client_id=settings.BIGCOMMERCE_CLIENT_ID, app_base_url=live_server.url,
+                                client_secret=settings.BIGCOMMERCE_CLIENT_SECRET)  # fmt: skip
+        sandbox.start()
+        bigcommerce = override_settings(BIGCOMMERCE_API_URL=sandbox.base_url, BIGCOMMERCE_LOGIN_URL=sandbox.base_url)
+        bigcommerce.enable()
+        try:
+            _drop_store_schemas()
+            provisioning.public_tenant_ensure()
+            tenancy.forget_everything_local()
+            sandbox.create_store(STORE_HASH, name="Lamp Shop")
+            ids = _lamp_shop(sandbox)
+            site = requests.post(f"{sandbox.base_url}/_sandbox/stores/{STORE_HASH}/storefront", timeout=10).json()
+            installed = requests.get(sandbox.begin_install(STORE_HASH), allow_redirects=False, timeout=60)
+            assert installed.status_code == 302, installed.text
+            store = Store.objects.get(bigcommerce_store_hash=STORE_HASH)
+            assert store.storefront_origins == [site["site_url"]]
+            with schema_context(store.schema_name):
+                store_policy = Policy.objects.get(scope="store")
+                policy_update(policy=store_policy, data={"enabled": True, "lead_time_days": 10,
+                                                         "shipping_preference": "shopper_chooses"})  # fmt: skip
+                policy_create(data={"scope": "variant", "bigcommerce_id": ids["green"], "enabled": False})
+            yield DemoStore(store=store, site=site["site_url"], lamp_url=site["site_url"] + "/harbor-lamp/", **ids)
+        finally:
+            sandbox.stop()
+            bigcommerce.disable()
+            app.disable()
+            _drop_store_schemas()
+            call_command("flush", verbosity=0, interactive=False)  # what a transactional test leaves behind
+
+
+def choose(page, colour: str) -> None:
+    page.select_option("[data-product-attribute] select", label=colour)
+
+
+def open_lamp(page, demo: DemoStore, query: str = "") -> None:
+    page.goto(demo.lamp_url + query)
+    expect(page.locator(".bo-card")).to_be_visible()
+
+
+def assert_nothing_moved(page) -> None:
+    assert layout_shift(page) == 0, layout_shifts(page)
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 1400}], ids=["desktop", "phone"]
+)  # on a phone the description sits right below the widget
+def test_the_label_and_message_follow_the_chosen_variant_without_moving_the_page(page, demo, viewport):
+    button, message = page.locator("#form-action-addToCart"), page.locator(".bo-msg")
+    page.set_viewport_size(viewport)
+    open_lamp(page, demo)
+    expect(message).to_have_text("In stock")
+    expect(button).to_have_value("Add to Cart")
+
+    choose(page, "Blue")
+    expect(button).to_have_value("Backorder")
+    expect(message).to_have_text(f"Ships by {demo.ships_by()}")
+    expect(message).to_have_attribute("aria-live", "polite")
+
+    choose(page, "Green")
+    expect(button).to_have_value("Sold out")
+    expect(button).to_be_disabled()
+    expect(message).to_have_text("Out of stock")
+    expect(page.locator(".bo-alt a")).to_have_text(["Harbor Bulb", "Harbor Lamp Shade"])
+
+    choose(page, "Red")
+    expect(button).to_have_value("Add to Cart")
+    expect(button).to_be_enabled()
+    assert_nothing_moved(page)
+
+
+def test_the_split_appears_when_the_quantity_exceeds_stock(page, demo):
+    open_lamp(page, demo)
+    page.fill("input[name='qty[]']", "7")
+    expect(page.locator(".bo-sub")).to_have_text("5 ready to ship, 2 backordered")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Backorder")
+    page.click("[data-action=inc]")  # Cornerstone's +/- buttons fire no change event
+    expect(page.locator(".bo-sub")).to_have_text("5 ready to ship, 3 backordered")
+    page.fill("input[name='qty[]']", "5")
+    expect(page.locator(".bo-msg")).to_have_text("In stock")
+    assert_nothing_moved(page)
+
+
+def test_notify_me_signs_the_shopper_up_for_the_sold_out_colour(page, demo):
+    open_lamp(page, demo)
+    choose(page, "Green")
+    email = page.get_by_label("Your e-mail address")
+    email.fill("not an address")
+    email.press("Enter")  # inside the page, Enter must not add the sold-out lamp to the cart
+    expect(page.locator(".bo-msg")).to_have_text("Please enter a valid e-mail address.")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    email.fill("ada@example.com")
+    page.get_by_role("button", name="Notify me").click()
+    expect(page.locator(".bo-msg")).to_have_text("Thanks! We will e-mail you when it is back in stock.")
+    assert page.url == demo.lamp_url
+    with schema_context(demo.store.schema_name):
+        subscription = StockAlertSubscription.objects.get(email="ada@example.com")
+    assert (subscription.email, subscription.variant_id, subscription.locale) == ("ada@example.com", demo.green, "en")
+    assert_nothing_moved(page)
+
+
+def test_the_cart_shows_each_lines_label_and_the_orders_ships_by_date(page, demo):
+    open_lamp(page, demo)
+    page.click("#form-action-addToCart")
+    expect(page).to_have_url(demo.site + "/cart.php")
+    open_lamp(page, demo)
+    choose(page, "Blue")
+    page.fill("input[name='qty[]']", "2")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Backorder")
+    page.click("#form-action-addToCart")
+
+    rows = page.locator("[data-item-row]")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator(".bo-line")).to_have_text("In stock")
+    expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    expect(page.locator("[data-backorder-slot] .bo-msg")).to_have_text(f"Your order ships by {demo.ships_by()}")
+    page.get_by_label("Available items first").check()
+    cart_id = page.locator("[data-cart-id]").get_attribute("data-cart-id")
+    with schema_context(demo.store.schema_name):
+        assert _eventually(lambda: CartChoice.objects.filter(cart_id=cart_id, shipping_preference="available_first")
+                           .exists())  # fmt: skip
+    assert_nothing_moved(page)
+
+
+def test_the_texts_follow_the_storefronts_language(page, demo):
+    open_lamp(page, demo, "?lang=de")
+    choose(page, "Blue")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Nachbestellen")
+    expect(page.locator(".bo-msg")).to_contain_text("Versand bis")
+    choose(page, "Green")
+    expect(page.get_by_role("button", name="Benachrichtigen")).to_be_visible()
+    expect(page.locator(".bo-alt")).to_contain_text("Jetzt vorrätig:")
+
+
+def test_when_the_api_refuses_connections_the_store_still_sells(page, demo, console_errors_expected):
+    console_errors_expected.append(r"net::ERR_CONNECTION_REFUSED")
+    page.route(API_CALLS, lambda route: route.abort("connectionrefused"))
+    page.goto(demo.lamp_url)
+    choose(page, "Blue")
+    page.wait_for_timeout(400)
+    expect(page.locator("#form-action-addToCart")).to_have_value("Add to Cart")
+    expect(page.locator(".bo-card")).to_be_hidden()
+    page.click("#form-action-addToCart")
+    expect(page.locator("[data-item-row]")).to_have_count(1)
+    expect(page.locator(".bo-line")).to_have_count(0)
+    assert_nothing_moved(page)
+
+
+def test_when_the_api_hangs_the_widget_gives_up_after_1_5_s_without_a_trace(page, demo):
+    held = []
+    page.route(API_CALLS, lambda route: held.append(route))  # never answered
+    page.goto(demo.lamp_url)
+    choose(page, "Blue")
+    started = time.monotonic()
+    page.wait_for_function("() => performance.getEntriesByName('backorder:refresh').length >= 2")
+    page.wait_for_timeout(1700)
+    assert held, "the widget asked nothing"
+    expect(page.locator("#form-action-addToCart")).to_have_value("Add to Cart")
+    expect(page.locator(".bo-card")).to_be_hidden()
+    page.click("#form-action-addToCart")
+    expect(page.locator("[data-item-row]")).to_have_count(1)
+    assert time.monotonic() - started < 8
+
+
+def _eventually(check, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False

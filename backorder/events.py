@@ -10,7 +10,14 @@ Events published (payload keys in brackets):
   `backorder_event_record` (captured, delayed, brought_forward, shipped, cancelled, refunded, …)
   [backorder, event]
 - ``backorders.allocated`` after set-based FIFO allocation gave units to backorders
-  [backorder_ids, source]
+  [backorder_ids, source]; `backorder_ids` are the backorders that became fully allocated
+- ``variants.cap_reached`` when waiting backorders used up a variant's policy cap (availability refresh)
+  [variants: list of {variant_id, product_id, version, cap, waiting_units}]
+- ``stock_alert.subscribed`` when a shopper signed up (or signed up again after an alert or an
+  unsubscribe) to hear when a sold-out item is back; not on a repeated click [subscription]
+- ``variant.restocked`` when variants that could not be bought from stock can be again: units on hand
+  beyond those owed to waiting backorders, or a sold-out variant became purchasable (availability
+  refresh) [variant_ids]
 """
 
 from collections import defaultdict

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from notifications import consent, incentive_mail
+
+        consent.listeners_connect()  # delay notices and consent deadlines (backorder.delayed, brought_forward)
+        incentive_mail.listeners_connect()  # incentive offers (backorder.incentive_offered)
+        from notifications import services
+
+        services.listeners_connect()  # confirmations, ready to ship, shipped, cancelled, notify-me, merchant alerts
+        from notifications.self_service import admin  # noqa: F401  (shopper data and link revocation, store admin)

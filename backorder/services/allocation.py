@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from backorder import events
 from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Product, StockAdjustment, Variant
 from backorder.services.lifecycle import backorder_event_record, backorder_transition, status_for_allocation
 from stores.bigcommerce import errors
@@ -119,7 +120,8 @@ events AS (
            jsonb_build_object('units', u.units, 'quantity_allocated', u.quantity_allocated, 'source', %(source)s)
     FROM updated u
 )
-SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment)
+SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment),
+       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id)
 """
 
 
@@ -173,7 +175,9 @@ def _allocate_locked(
                 "source": source[:40],
             },
         )
-        allocated, adjustment_id = cursor.fetchone()
+        allocated, adjustment_id, fully_allocated = cursor.fetchone()
+    if fully_allocated:  # e.g. "ready to ship" e-mails, written by the listeners in this transaction
+        events.publish("backorders.allocated", backorder_ids=fully_allocated, source=source)
     return int(allocated), adjustment_id
 
 

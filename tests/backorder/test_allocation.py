@@ -140,7 +140,8 @@ def test_allocation_costs_the_same_queries_however_many_backorders_wait(store):
         assert allocation_run(variant_id=small.bigcommerce_id) == 10
     with CaptureQueriesContext(connection) as many:
         assert allocation_run(variant_id=large.bigcommerce_id) == 400
-    assert len(few.captured_queries) == len(many.captured_queries) <= 4
+    # savepoint, lock, the allocation statement, the "ready to ship" outbox rows (one INSERT … SELECT), release
+    assert len(few.captured_queries) == len(many.captured_queries) <= 5
 
 
 def test_releasing_units_gives_them_to_the_next_in_line_and_nets_bigcommerce(store):

@@ -52,8 +52,13 @@ def policy_effective(*, variant_id: int) -> EffectivePolicy:
     return policies_effective_for_variants(variant_ids=[variant_id])[variant_id]
 
 
-def policies_effective_for_variants(*, variant_ids: list[int]) -> dict[int, EffectivePolicy]:
+def policies_effective_for_variants(
+    *, variant_ids: list[int], draft: Policy | None = None
+) -> dict[int, EffectivePolicy]:
     """The policy that applies to each variant (BigCommerce ids), in three queries whatever their number.
+
+    `draft` is an unsaved policy (or unsaved changes to one) to weigh as if it were saved: it takes the
+    place of the policy at its scope and id, so the merchant can preview an edit before saving it.
 
     The most specific existing policy wins: the variant's own, else its product's, else the deepest
     category policy, else the store-wide one; a disabled policy wins all the same (it switches backorders
@@ -99,6 +104,9 @@ def policies_effective_for_variants(*, variant_ids: list[int]) -> dict[int, Effe
         | Q(scope=Scope.CATEGORY, bigcommerce_id__in=reachable_categories)
     )
     by_target = {(p.scope, p.bigcommerce_id): p for p in policies}
+    if draft is not None:
+        by_target = {target: p for target, p in by_target.items() if draft.pk is None or p.pk != draft.pk}
+        by_target[(draft.scope, draft.bigcommerce_id)] = draft
     store_policy = by_target.get((Scope.STORE, None))
     return {
         variant_id: _resolve(
@@ -180,25 +188,28 @@ def _why(*, variant_id: int, variant: Variant | None, winner: PolicyCandidate | 
             f"No policy applies to variant {variant_id}: even the store-wide policy is missing, so backorders are off."
         )
     policy = winner.policy
+    ref = f"policy {policy.pk}" if policy.pk else "the new policy you are editing"
+    if policy.pk and getattr(policy, "_is_draft", False):  # a preview of unsaved changes
+        ref += ", with your changes"
     product = f"product {variant.product.bigcommerce_id}" if variant else "its product"
     if winner.level == Scope.VARIANT:
-        reason = f"Variant {variant_id} has its own policy (policy {policy.pk}), the most specific level"
+        reason = f"Variant {variant_id} has its own policy ({ref}), the most specific level"
     elif winner.level == Scope.PRODUCT:
         named = f" ({winner.name})" if winner.name else ""
         reason = (
-            f"The product policy of {product}{named} (policy {policy.pk}) applies, "
+            f"The product policy of {product}{named} ({ref}) applies, "
             f"because variant {variant_id} has no policy of its own"
         )
     elif winner.level == Scope.CATEGORY:
         named = f" ({winner.name})" if winner.name else ""
         reason = (
-            f"The category policy of category {winner.bigcommerce_id}{named} (policy {policy.pk}) applies, because "
+            f"The category policy of category {winner.bigcommerce_id}{named} ({ref}) applies, because "
             f"neither variant {variant_id} nor {product} has a policy and it is the deepest category with one"
         )
     else:
         missing = " (the variant is not in the catalog mirror)" if variant is None else ""
         reason = (
-            f"The store-wide policy (policy {policy.pk}) applies, because no variant, product or category policy "
+            f"The store-wide policy ({ref}) applies, because no variant, product or category policy "
             f"covers variant {variant_id}{missing}"
         )
     if not policy.enabled:
@@ -223,24 +234,45 @@ def late_backorders_condition(*, today) -> Q:
     )
 
 
+AT_RISK_WITHIN_DAYS = 3
+
+
+def at_risk_condition(*, today, within_days: int = AT_RISK_WITHIN_DAYS) -> Q:
+    """A waiting backorder is at risk when its expected date has passed or comes within `within_days`
+    days, or when its date moved beyond the one the shopper was promised."""
+    from datetime import timedelta
+
+    from backorder.models import Backorder
+
+    return Q(status=Backorder.Status.WAITING) & (
+        Q(expected_ship_date__lte=today + timedelta(days=within_days))
+        | Q(expected_ship_date__gt=F("promised_ship_date"))
+    )
+
+
 def backorders_summary(*, now, today) -> dict:
     """The dashboard's figures: open backorders (waiting or allocated), their units and value, how long
-    shoppers have waited on average and at most, how many are late, and the cancellation rate."""
+    shoppers have waited on average and at most, how many are late or at risk, and the cancellation rate.
+
+    Two aggregate queries that read only indexed columns (COUNT(status), not COUNT(id)), so PostgreSQL can
+    answer them from covering indexes (index-only scans) rather than the whole table."""
     from django.db.models import Avg, Count, Min, Sum
 
     from backorder.models import Backorder
 
     open_ = Backorder.objects.filter(status__in=[Backorder.Status.WAITING, Backorder.Status.ALLOCATED])
     figures = open_.aggregate(
-        count=Count("id"),
+        count=Count("*"),
         units=Sum(F("quantity") - F("quantity_shipped")),
         value=Sum((F("quantity") - F("quantity_shipped")) * F("unit_price")),
-        late=Count("id", filter=late_backorders_condition(today=today)),
-        average_epoch=Avg(Func(F("order_created_at"), template="EXTRACT(EPOCH FROM %(expressions)s)")),
+        late=Count("status", filter=late_backorders_condition(today=today)),
+        at_risk=Count("status", filter=at_risk_condition(today=today)),
+        # date_part is float arithmetic; EXTRACT returns numeric on PostgreSQL 14+, much slower per row
+        average_epoch=Avg(Func(F("order_created_at"), template="date_part('epoch', %(expressions)s)")),
         oldest=Min("order_created_at"),
     )
     totals = Backorder.objects.aggregate(
-        all=Count("id"), cancelled=Count("id", filter=Q(status=Backorder.Status.CANCELLED))
+        all=Count("*"), cancelled=Count("status", filter=Q(status=Backorder.Status.CANCELLED))
     )
     average = figures["average_epoch"]
     return {
@@ -250,6 +282,74 @@ def backorders_summary(*, now, today) -> dict:
         "average_wait_days": round((now.timestamp() - float(average)) / 86400, 1) if average is not None else None,
         "oldest_wait_days": round((now - figures["oldest"]).total_seconds() / 86400, 1) if figures["oldest"] else None,
         "late": figures["late"],
+        "at_risk": figures["at_risk"],
         "cancelled": totals["cancelled"],
         "cancellation_rate": round(totals["cancelled"] / totals["all"], 3) if totals["all"] else None,
     }
+
+
+def backorders_matching(
+    *, today, status: str | None = None, product_id: int | None = None, variant_id: int | None = None,
+    older_than_days: int | None = None, late: bool | None = None, at_risk: bool | None = None, q: str = "",
+    ordered_from=None, ordered_to=None, timezone_name: str = "UTC", ids: list[int] | None = None,
+):  # fmt: skip
+    """The backorders a merchant's filters select: by status, product, variant, age, lateness, risk (see
+    at_risk_condition), order date range (the store's calendar days, both ends included), explicit ids, and
+    a search term (see _search_condition)."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from backorder.models import Backorder
+
+    queryset = Backorder.objects.all()
+    if status:
+        queryset = queryset.filter(status=status)
+    if product_id is not None:
+        queryset = queryset.filter(product_id=product_id)
+    if variant_id is not None:
+        queryset = queryset.filter(variant_id=variant_id)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    if older_than_days is not None:
+        queryset = queryset.filter(order_created_at__lte=timezone.now() - timedelta(days=older_than_days))
+    if late:
+        queryset = queryset.filter(late_backorders_condition(today=today))
+    if at_risk:
+        queryset = queryset.filter(at_risk_condition(today=today))
+    if ordered_from or ordered_to:
+        try:
+            zone = ZoneInfo(timezone_name or "UTC")
+        except (ValueError, KeyError):
+            zone = ZoneInfo("UTC")
+        if ordered_from:
+            queryset = queryset.filter(order_created_at__gte=datetime.combine(ordered_from, time.min, tzinfo=zone))
+        if ordered_to:
+            end = datetime.combine(ordered_to + timedelta(days=1), time.min, tzinfo=zone)
+            queryset = queryset.filter(order_created_at__lt=end)
+    term = (q or "").strip()
+    if term:
+        queryset = queryset.filter(_search_condition(term))
+    return queryset
+
+
+SEARCH_VARIANTS_MAX = 500
+
+
+def _search_condition(term: str) -> Q:
+    """What a search term finds: backorders whose e-mail or SKU starts with it, whose product's name (or a
+    variant's SKU) in the catalog contains it, or whose order number it is. Every branch uses an index."""
+    from backorder.models import Variant
+
+    match = Q(customer_email__istartswith=term) | Q(sku__istartswith=term)
+    if term.isascii() and term.isdigit() and len(term) <= 18:  # "¹".isdigit() too; bigint range
+        match |= Q(order_id=int(term))
+    variant_ids = list(
+        Variant.objects.filter(Q(product__name__icontains=term) | Q(sku__icontains=term)).values_list(
+            "bigcommerce_id", flat=True
+        )[:SEARCH_VARIANTS_MAX]
+    )
+    if variant_ids:
+        match |= Q(variant_id__in=variant_ids)
+    return match

@@ -33,3 +33,19 @@ class IsStoreOwner(IsStoreMember):
             and not isinstance(request.user, ApiClient)
             and selectors.membership_role(user=request.user, store=request.tenant) == "owner"
         )
+
+
+class IsStoreOwnerToChange(IsStoreMember):
+    """Every member may read; only the owner, signed in as a person, may change (team, store details,
+    billing-like settings). Staff see these settings but cannot alter them."""
+
+    message = "Only the store's owner may change this."
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return not isinstance(request.user, ApiClient) and (
+            selectors.membership_role(user=request.user, store=request.tenant) == "owner"
+        )

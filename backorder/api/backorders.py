@@ -1,21 +1,21 @@
 """Merchant API: backorders (list, detail with timeline, actions one by one or in bulk, summary)."""
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backorder.api.pagination import paginated
+from backorder.api.export import backorders_csv
+from backorder.api.pagination import Pagination, paginated
 from backorder.models import Backorder, BackorderEvent
-from backorder.selectors import backorders_summary, late_backorders_condition
+from backorder.selectors import backorders_matching, backorders_summary
 from backorder.services import backorder_actions
 from backorder.services.availability import store_today
 from backorder.services.lifecycle import IllegalTransition
@@ -58,9 +58,36 @@ class EventOutputSerializer(serializers.Serializer):
     details = serializers.JSONField()
 
 
+class AllocationOutputSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(help_text="Negative when units were released again.")
+    source = serializers.CharField(help_text="restock, purchase_order:<id>, merchant, release, …")
+    created_at = serializers.DateTimeField()
+
+
+class IncentiveOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    trigger = serializers.CharField()
+    status = serializers.CharField()
+    expires_on = serializers.DateField()
+    created_at = serializers.DateTimeField()
+    offered_at = serializers.DateTimeField(allow_null=True)
+
+
 class BackorderDetailOutputSerializer(BackorderOutputSerializer):
     timeline = EventOutputSerializer(many=True, source="events.all")
+    allocations = AllocationOutputSerializer(many=True, source="allocations.all")
+    incentive = serializers.SerializerMethodField(help_text="The coupon offered for the wait, if any.")
     cancellation_reason = serializers.CharField()
+    customer_locale = serializers.CharField()
+    allocated_at = serializers.DateTimeField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(IncentiveOutputSerializer(allow_null=True))
+    def get_incentive(self, backorder) -> dict | None:
+        incentive = getattr(backorder, "incentive", None)  # no coupon: the reverse lookup raises AttributeError
+        return IncentiveOutputSerializer(incentive).data if incentive is not None else None
 
 
 def _actor_label(request) -> str:
@@ -69,14 +96,24 @@ def _actor_label(request) -> str:
 
 
 class BackorderListApi(APIView):
+    pagination_class = Pagination  # the list is paginated (`paginated`); this tells the OpenAPI schema
+
     class BackorderFilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Backorder.Status.choices, required=False)
         product_id = serializers.IntegerField(required=False)
         variant_id = serializers.IntegerField(required=False)
-        older_than_days = serializers.IntegerField(required=False, min_value=0)
+        older_than_days = serializers.IntegerField(required=False, min_value=0, max_value=36_500)  # timedelta overflow
         late = serializers.BooleanField(required=False)
+        at_risk = serializers.BooleanField(required=False, help_text="Past, or within 3 days of, their date.")
+        ordered_from = serializers.DateField(required=False, help_text="Orders placed on or after (store's day).")
+        ordered_to = serializers.DateField(required=False, help_text="Orders placed on or before (store's day).")
         q = serializers.CharField(required=False, max_length=200)
         sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="age")
+
+        def validate(self, attrs):
+            if attrs.get("ordered_from") and attrs.get("ordered_to") and attrs["ordered_to"] < attrs["ordered_from"]:
+                raise ValidationError({"ordered_to": ["The range must end on or after the day it starts."]})
+            return attrs
 
     FilterSerializer = BackorderFilterSerializer
 
@@ -87,33 +124,54 @@ class BackorderListApi(APIView):
         summary="Backorders: filter by status, product, variant, age, lateness; search; sort; paginate",
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.GET)
-        filters.is_valid(raise_exception=True)
-        f = filters.validated_data
-        queryset = Backorder.objects.all()
-        if "status" in f:
-            queryset = queryset.filter(status=f["status"])
-        for field in ("product_id", "variant_id"):
-            if field in f:
-                queryset = queryset.filter(**{field: f[field]})
-        if "older_than_days" in f:
-            queryset = queryset.filter(order_created_at__lte=timezone.now() - timedelta(days=f["older_than_days"]))
-        if f.get("late"):
-            queryset = queryset.filter(late_backorders_condition(today=store_today()))
-        if f.get("q"):
-            term = f["q"].strip()
-            match = Q(customer_email__icontains=term) | Q(sku__icontains=term) | Q(product_name__icontains=term)
-            if term.isdigit():
-                match |= Q(order_id=int(term))
-            queryset = queryset.filter(match)
-        queryset = queryset.order_by(SORTS[f["sort"]], "id")
+        queryset = _matching(request, self.FilterSerializer)
         return paginated(request, self, queryset, BackorderOutputSerializer)
+
+
+def _matching(request, filter_serializer, extra: dict | None = None):
+    filters = filter_serializer(data=request.GET)
+    filters.is_valid(raise_exception=True)
+    f = dict(filters.validated_data)
+    sort = f.pop("sort")
+    store = request.tenant
+    queryset = backorders_matching(today=store_today(store), timezone_name=store.timezone, **f, **(extra or {}))
+    # The tie-break follows the sort's direction, so one index serves the order both ways.
+    return queryset.order_by(SORTS[sort], "-id" if SORTS[sort].startswith("-") else "id")
+
+
+class BackorderExportApi(APIView):
+    """The backorders the filters select (or the `ids` given) as a CSV file, for a spreadsheet."""
+
+    class BackorderExportFilterSerializer(BackorderListApi.BackorderFilterSerializer):
+        ids = serializers.CharField(required=False, help_text="Comma-separated backorder ids (bulk export).")
+
+        def validate_ids(self, value: str) -> list[int]:
+            try:
+                ids = [int(part) for part in value.split(",") if part.strip()]
+            except ValueError as exc:
+                raise ValidationError("List backorder ids as numbers separated by commas.") from exc
+            if not ids or len(ids) > 5000:
+                raise ValidationError("Name between 1 and 5,000 backorders.")
+            return ids
+
+    @extend_schema(
+        operation_id="backorders_export", parameters=[BackorderExportFilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="Export backorders (filters as for the list, or ids) as CSV",
+    )  # fmt: skip
+    def get(self, request):
+        queryset = _matching(request, self.BackorderExportFilterSerializer)
+        response = StreamingHttpResponse(backorders_csv(queryset), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="backorders-{request.tenant.slug}-{stamp}.csv"'
+        return response
 
 
 class BackorderDetailApi(APIView):
     @extend_schema(operation_id="backorders_retrieve", responses=BackorderDetailOutputSerializer)
     def get(self, request, pk: int):
-        backorder = get_object_or_404(Backorder.objects.prefetch_related("events"), pk=pk)
+        backorders = Backorder.objects.select_related("incentive").prefetch_related("events", "allocations")
+        backorder = get_object_or_404(backorders, pk=pk)
         return Response(BackorderDetailOutputSerializer(backorder).data)
 
 
@@ -138,7 +196,8 @@ class BackorderBulkActionApi(APIView):
     """One action on several backorders: allocate now, cancel, change date, mark shipped."""
 
     @extend_schema(
-        operation_id="backorders_bulk_act", request=BackorderActionInputSerializer, responses=ACTION_RESULT,
+        operation_id="backorders_bulk_act", request=BackorderActionInputSerializer,
+        responses={200: ACTION_RESULT, 409: ACTION_RESULT},  # 409: every one refused
         summary="Act on several backorders (ids) at once",
     )  # fmt: skip
     def post(self, request):
@@ -147,7 +206,8 @@ class BackorderBulkActionApi(APIView):
 
 class BackorderActionApi(APIView):
     @extend_schema(
-        operation_id="backorders_act", request=BackorderActionInputSerializer, responses=ACTION_RESULT,
+        operation_id="backorders_act", request=BackorderActionInputSerializer,
+        responses={200: ACTION_RESULT, 409: ACTION_RESULT},  # 409: every one refused
         summary="Act on one backorder: allocate now, cancel, change date, mark shipped",
     )  # fmt: skip
     def post(self, request, pk: int):
@@ -192,9 +252,10 @@ class BackorderSummaryApi(APIView):
         operation_id="backorders_summary",
         responses=inline_serializer("BackorderSummary", {
             "open_backorders": serializers.IntegerField(), "open_units": serializers.IntegerField(),
-            "open_value": serializers.DecimalField(max_digits=14, decimal_places=2),
+            "open_value": serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False),
             "average_wait_days": serializers.FloatField(allow_null=True),
             "oldest_wait_days": serializers.FloatField(allow_null=True), "late": serializers.IntegerField(),
+            "at_risk": serializers.IntegerField(help_text="Waiting, and past or within 3 days of their date."),
             "cancelled": serializers.IntegerField(), "cancellation_rate": serializers.FloatField(allow_null=True),
         }),
         summary="Open backorders, units, value, waits, late count, cancellation rate",
@@ -206,6 +267,7 @@ class BackorderSummaryApi(APIView):
 urlpatterns = [
     path("", BackorderListApi.as_view(), name="backorders"),
     path("summary/", BackorderSummaryApi.as_view(), name="backorders-summary"),
+    path("export/", BackorderExportApi.as_view(), name="backorders-export"),
     path("actions/", BackorderBulkActionApi.as_view(), name="backorders-bulk-actions"),
     path("<int:pk>/", BackorderDetailApi.as_view(), name="backorder"),
     path("<int:pk>/actions/", BackorderActionApi.as_view(), name="backorder-actions"),

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from backorder.api.pagination import Pagination
 from backorder.models import Policy
+from backorder.selectors_products import policy_target_names
 from backorder.services import policies as policy_services
 
 
@@ -54,6 +55,13 @@ class PolicyOutputSerializer(serializers.Serializer):
     incentive_after_days = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    target_name = serializers.SerializerMethodField(help_text="What it applies to: category path, product, variant.")
+
+    def get_target_name(self, policy) -> str:
+        names = self.context.get("names")
+        if names is None:  # one policy: look its name up
+            names = policy_target_names(targets=[(policy.scope, policy.bigcommerce_id)])
+        return names.get((policy.scope, policy.bigcommerce_id), "")
 
 
 class PolicyInputSerializer(serializers.Serializer):
@@ -152,7 +160,8 @@ class PolicyListCreateApi(APIView):
             policies = policies.filter(scope=scope)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(policies, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        names = policy_target_names(targets=[(p.scope, p.bigcommerce_id) for p in page])
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True, context={"names": names}).data)
 
     @extend_schema(
         operation_id="policies_create",
@@ -251,8 +260,92 @@ class PolicyEffectiveApi(APIView):
         return Response(self.OutputSerializer(data).data)
 
 
+class PolicyPreviewInputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1, help_text="BigCommerce variant id to preview.")
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+    locale = serializers.CharField(required=False, max_length=20, help_text="Default: the store's language.")
+    policy_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The policy being edited; omit for a new policy."
+    )
+    policy = serializers.JSONField(help_text="The policy's fields as edited (same fields as a save).")
+
+
+class StorefrontAnswerSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    on_hand = serializers.IntegerField(allow_null=True)
+    backorder_available = serializers.IntegerField(allow_null=True)
+    requested_quantity = serializers.IntegerField()
+    ready_to_ship = serializers.IntegerField()
+    backordered = serializers.IntegerField()
+    button_label = serializers.CharField()
+    message = serializers.CharField(allow_blank=True)
+    expected_ship_date = serializers.DateField(allow_null=True)
+
+
+class PolicyPreviewOutputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    current = StorefrontAnswerSerializer(help_text="What the storefront shows now.")
+    preview = StorefrontAnswerSerializer(help_text="What it would show with the edit saved.")
+    applies = serializers.BooleanField(help_text="The edited policy is the one that would apply to this variant.")
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES, allow_null=True)
+    why = serializers.CharField(help_text="Which policy would apply, and why.")
+    current_level = serializers.CharField(allow_null=True, help_text="The level the policy that applies now is at.")
+    current_why = serializers.CharField()
+
+
+class PolicyPreviewApi(APIView):
+    """What the storefront widget would show for a variant with a policy edit, before saving it."""
+
+    InputSerializer = PolicyPreviewInputSerializer
+    OutputSerializer = PolicyPreviewOutputSerializer
+
+    @extend_schema(
+        operation_id="policies_preview",
+        summary="Preview an unsaved policy edit on a variant's storefront answer (nothing is saved)",
+        request=PolicyPreviewInputSerializer,
+        responses={200: PolicyPreviewOutputSerializer, 400: OpenApiResponse(description="Invalid policy fields.")},
+    )
+    def post(self, request):
+        from backorder import texts
+        from backorder.services.availability import store_today
+        from backorder.services.policy_preview import policy_preview
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not isinstance(values["policy"], dict):
+            raise exceptions.ValidationError({"policy": ["Send the policy's fields as an object."]})
+        policy = _policy_or_404(values["policy_id"]) if values.get("policy_id") else None
+        fields = PolicyInputSerializer(data=values["policy"], partial=policy is not None)
+        fields.is_valid(raise_exception=True)
+        language = texts.language_for(values.get("locale"), request.tenant.language)
+        preview = policy_preview(
+            variant_id=values["variant_id"], data=fields.validated_data, policy=policy, quantity=values["quantity"],
+            language=language, today=store_today(request.tenant),
+        )  # fmt: skip
+        return Response(
+            self.OutputSerializer(
+                {
+                    "variant_id": preview.variant_id,
+                    "product_id": preview.product_id,
+                    "quantity": preview.quantity,
+                    "current": preview.current,
+                    "preview": preview.preview,
+                    "applies": preview.draft_applies,
+                    "level": preview.effective_draft.level,
+                    "why": preview.effective_draft.why,
+                    "current_level": preview.effective_now.level,
+                    "current_why": preview.effective_now.why,
+                }
+            ).data
+        )
+
+
 urlpatterns = [
     path("", PolicyListCreateApi.as_view(), name="policy-list"),
     path("effective/", PolicyEffectiveApi.as_view(), name="policy-effective"),
+    path("preview/", PolicyPreviewApi.as_view(), name="policy-preview"),
     path("<int:policy_id>/", PolicyDetailApi.as_view(), name="policy-detail"),
 ]

@@ -1,5 +1,6 @@
 """Merchant API: purchase orders (incoming stock) and receiving them."""
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -7,8 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backorder.api.pagination import paginated
-from backorder.models import PurchaseOrder
+from backorder.api.pagination import Pagination, paginated
+from backorder.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from backorder.services import purchase_orders as services
 from backorder.services.availability import store_today
 
@@ -33,11 +34,56 @@ class PurchaseOrderOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class ReceiptOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lines = serializers.JSONField(help_text='[{"variant_id", "quantity"}]')
+    received_at = serializers.DateTimeField()
+
+
+class ResultingAllocationSerializer(serializers.Serializer):
+    backorder_id = serializers.IntegerField()
+    order_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
+    customer_email = serializers.EmailField()
+    quantity = serializers.IntegerField()
+    backorder_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DetailLineOutputSerializer(LineOutputSerializer):
+    product_name = serializers.CharField(default="")
+    option_label = serializers.CharField(default="")
+    sku = serializers.CharField(default="")
+
+
+class PurchaseOrderDetailOutputSerializer(PurchaseOrderOutputSerializer):
+    lines = DetailLineOutputSerializer(many=True)
+    receipts = ReceiptOutputSerializer(many=True)
+    allocations = ResultingAllocationSerializer(many=True, help_text="Units its receipts gave to backorders.")
+
+
 def _output(order: PurchaseOrder) -> dict:
     return PurchaseOrderOutputSerializer(order).data
 
 
+def _detail(pk: int) -> dict:
+    from backorder.selectors_products import purchase_order_allocations, variant_labels
+
+    lines_in_order = Prefetch("lines", queryset=PurchaseOrderLine.objects.order_by("id"))
+    receipts_newest_first = Prefetch("receipts", queryset=PurchaseOrderReceipt.objects.order_by("-received_at", "-id"))
+    order = PurchaseOrder.objects.prefetch_related(lines_in_order, receipts_newest_first).get(pk=pk)
+    order.allocations = purchase_order_allocations(purchase_order=order)
+    lines = list(order.lines.all())
+    labels = variant_labels(variant_ids=[line.variant_id for line in lines])
+    data = PurchaseOrderDetailOutputSerializer(order).data
+    for line in data["lines"]:
+        line.update(labels.get(line["variant_id"], {}))
+    return data
+
+
 class PurchaseOrderListCreateApi(APIView):
+    pagination_class = Pagination  # the list is paginated (`paginated`); this tells the OpenAPI schema
+
     class PurchaseOrderCreateInputSerializer(serializers.Serializer):
         class PurchaseOrderLineInputSerializer(serializers.Serializer):
             variant_id = serializers.IntegerField(min_value=1)
@@ -88,12 +134,14 @@ class PurchaseOrderDetailApi(APIView):
 
     InputSerializer = PurchaseOrderUpdateInputSerializer
 
-    @extend_schema(operation_id="purchase_orders_retrieve", responses=PurchaseOrderOutputSerializer)
+    @extend_schema(operation_id="purchase_orders_retrieve", responses=PurchaseOrderDetailOutputSerializer)
     def get(self, request, pk: int):
-        return Response(_output(get_object_or_404(PurchaseOrder.objects.prefetch_related("lines"), pk=pk)))
+        get_object_or_404(PurchaseOrder, pk=pk)
+        return Response(_detail(pk))
 
     @extend_schema(
-        operation_id="purchase_orders_update", request=InputSerializer, responses=PurchaseOrderOutputSerializer,
+        operation_id="purchase_orders_update", request=InputSerializer,
+        responses=PurchaseOrderDetailOutputSerializer,
         summary="Change supplier, reference or notes, or cancel (status: cancelled)",
     )  # fmt: skip
     def patch(self, request, pk: int):
@@ -104,7 +152,7 @@ class PurchaseOrderDetailApi(APIView):
         services.purchase_order_update(order=order, **fields)
         if data.validated_data.get("status") == PurchaseOrder.Status.CANCELLED:
             services.purchase_order_cancel(order=order)
-        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
+        return Response(_detail(pk))
 
 
 class PurchaseOrderReceiveApi(APIView):
@@ -118,7 +166,8 @@ class PurchaseOrderReceiveApi(APIView):
     InputSerializer = PurchaseOrderReceiveInputSerializer
 
     @extend_schema(
-        operation_id="purchase_orders_receive", request=InputSerializer, responses=PurchaseOrderOutputSerializer,
+        operation_id="purchase_orders_receive", request=InputSerializer,
+        responses=PurchaseOrderDetailOutputSerializer,
         summary="Receive units (nothing given = everything outstanding); allocation follows within seconds",
     )  # fmt: skip
     def post(self, request, pk: int):
@@ -128,29 +177,38 @@ class PurchaseOrderReceiveApi(APIView):
         lines = data.validated_data.get("lines")
         received = None if lines is None else [(line["variant_id"], line["quantity"]) for line in lines]
         services.purchase_order_receive(order=order, received=received)
-        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
+        return Response(_detail(pk))
 
 
 class PurchaseOrderLineRescheduleApi(APIView):
     class PurchaseOrderLineRescheduleInputSerializer(serializers.Serializer):
-        expected_date = serializers.DateField()
+        expected_date = serializers.DateField(required=False)
+        quantity = serializers.IntegerField(required=False, min_value=1, help_text="Not below the units received.")
+
+        def validate(self, attrs):
+            if not attrs:
+                raise serializers.ValidationError("Send a new expected_date, a new quantity, or both.")
+            return attrs
 
     InputSerializer = PurchaseOrderLineRescheduleInputSerializer
 
     @extend_schema(
         operation_id="purchase_orders_line_reschedule", request=InputSerializer,
-        responses=PurchaseOrderOutputSerializer,
-        summary="Move a line's expected date (the waiting backorders' dates follow)",
+        responses=PurchaseOrderDetailOutputSerializer,
+        summary="Move a line's expected date or change its quantity (the waiting backorders' dates follow)",
     )  # fmt: skip
     def patch(self, request, pk: int, line_id: int):
         order = get_object_or_404(PurchaseOrder, pk=pk)
         line = get_object_or_404(order.lines, pk=line_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.purchase_order_line_reschedule(
-            line=line, expected_date=data.validated_data["expected_date"], today=store_today()
-        )
-        return Response(_output(PurchaseOrder.objects.prefetch_related("lines").get(pk=pk)))
+        if "quantity" in data.validated_data:
+            services.purchase_order_line_quantity_change(line=line, quantity=data.validated_data["quantity"])
+        if "expected_date" in data.validated_data:
+            services.purchase_order_line_reschedule(
+                line=line, expected_date=data.validated_data["expected_date"], today=store_today()
+            )
+        return Response(_detail(pk))
 
 
 urlpatterns = [

@@ -6,4 +6,8 @@ urlpatterns = [
     path("policies/", include("backorder.api.policies")),
     path("backorders/", include("backorder.api.backorders")),
     path("purchase-orders/", include("backorder.api.purchase_orders")),
+    path("widget-appearance/", include("backorder.api.widget_appearance")),
+    path("dashboard/", include("backorder.api.dashboard")),
+    path("products/", include("backorder.api.products")),
+    path("catalog/", include("backorder.api.catalog")),
 ]

@@ -99,6 +99,36 @@ def purchase_order_line_reschedule(*, line: PurchaseOrderLine, expected_date: da
 
 
 @transaction.atomic
+def purchase_order_line_quantity_change(*, line: PurchaseOrderLine, quantity: int) -> PurchaseOrderLine:
+    """The supplier confirms more or fewer units: a line never drops below what was already received, and
+    an order whose lines are all received becomes received."""
+    order = PurchaseOrder.objects.select_for_update().get(pk=line.purchase_order_id)
+    line = PurchaseOrderLine.objects.select_for_update().get(pk=line.pk)
+    if order.status == PurchaseOrder.Status.CANCELLED:
+        raise ValidationError({"quantity": ["This purchase order is cancelled."]})
+    if quantity < max(line.quantity_received, 1):
+        raise ValidationError(
+            {"quantity": [f"{line.quantity_received} unit(s) were already received; the line cannot be smaller."]}
+        )
+    if quantity == line.quantity:
+        return line
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    outstanding = any(other.quantity_received < other.quantity for other in order.lines.all())
+    received_any = any(other.quantity_received for other in order.lines.all())
+    status = PurchaseOrder.Status.OPEN
+    if not outstanding:
+        status = PurchaseOrder.Status.RECEIVED
+    elif received_any:
+        status = PurchaseOrder.Status.PARTLY_RECEIVED
+    if order.status != status:
+        order.status = status
+        order.save(update_fields=["status", "updated_at"])
+    _dates_changed(variant_ids=[line.variant_id])
+    return line
+
+
+@transaction.atomic
 def purchase_order_cancel(*, order: PurchaseOrder) -> PurchaseOrder:
     """A cancelled purchase order no longer counts as incoming stock (received units stay received)."""
     if order.status == PurchaseOrder.Status.RECEIVED:

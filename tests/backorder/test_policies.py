@@ -235,6 +235,7 @@ ALL_KEYS = CONTRACT_KEYS | {
     "preorder_starts_on", "preorder_ends_on", "max_per_order", "lead_time_business_days", "fixed_ship_date",
     "button_label", "product_message", "cart_message", "shipping_preference", "shopper_may_cancel",
     "incentive_percent", "incentive_trigger", "incentive_after_days", "created_at", "updated_at",
+    "target_name",
 }  # fmt: skip
 
 

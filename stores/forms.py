@@ -19,3 +19,15 @@ class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+
+class LoginRefusedForm(EmailAuthenticationForm):
+    """The sign-in form when attempts are refused (stores.sign_in_limits): it says why and checks no password,
+    so a refused guess cannot tell whether it was right."""
+
+    def __init__(self, *args, refusal: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def clean(self):
+        raise forms.ValidationError(self.refusal, code="rate_limited")

@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stores import provisioning, selectors, services
+from stores import provisioning, selectors, services, sign_in_limits
 from stores.bigcommerce.views import merchant_cookie_set
-from stores.forms import EmailAuthenticationForm, SignUpForm
+from stores.forms import EmailAuthenticationForm, LoginRefusedForm, SignUpForm
 from stores.middleware import SESSION_STORE_KEY
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and (refusal := sign_in_limits.signup_refusal(request)):
+        form.add_error(None, refusal)
+        return render(request, "stores/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.store_sign_up(**form.cleaned_data)
@@ -51,7 +54,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 def public_login(request: HttpRequest) -> HttpResponse:
     """Check the password here, then send the person to their store's host, signed in there."""
     form = EmailAuthenticationForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if refused := _login_refused(request, form):
+        return refused
+    if request.method == "POST" and _login_valid(request, form):
         user = form.get_user()
         stores = list(selectors.stores_for_user(user=user))
         if len(stores) == 1:
@@ -81,7 +86,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def store_login(request: HttpRequest) -> HttpResponse:
     """Sign in directly on a store's host (members of this store only)."""
     form = EmailAuthenticationForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if refused := _login_refused(request, form):
+        return refused
+    if request.method == "POST" and _login_valid(request, form):
         user = form.get_user()
         if selectors.membership_role(user=user, store=request.tenant) is None:
             form.add_error(None, "This account has no access to this store.")
@@ -90,6 +97,27 @@ def store_login(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_STORE_KEY] = request.tenant.pk
             return redirect(_safe_next(request.GET.get("next")))
     return render(request, "stores/login.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _login_refused(request: HttpRequest, form: EmailAuthenticationForm) -> HttpResponse | None:
+    """429 with the form when this e-mail or client address failed too often lately (stores.sign_in_limits)."""
+    if request.method != "POST":
+        return None
+    refusal = sign_in_limits.login_refusal(request, email=request.POST.get("username", ""))
+    if refusal is None:
+        return None
+    refused_form = LoginRefusedForm(request, data=request.POST, refusal=refusal)
+    refused_form.is_valid()
+    return render(request, "stores/login.html", {"form": refused_form}, status=429)
+
+
+def _login_valid(request: HttpRequest, form: EmailAuthenticationForm) -> bool:
+    email = request.POST.get("username", "")
+    if form.is_valid():
+        sign_in_limits.login_success_record(email=email)
+        return True
+    sign_in_limits.login_failure_record(request, email=email)
+    return False
 
 
 def handoff(request: HttpRequest, token: str) -> HttpResponse:

@@ -11,6 +11,7 @@ from backorder.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     StockAdjustment,
+    StockAlertSubscription,
     Variant,
 )
 from stores.store_admin import AuditedModelAdmin, store_admin_site
@@ -119,3 +120,18 @@ class StockAdjustmentAdmin(ReadOnlyMirrorAdmin):
 class MerchantTaskAdmin(AuditedModelAdmin):
     list_display = ["created_at", "kind", "status", "order_id", "amount"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(StockAlertSubscription, site=store_admin_site)
+class StockAlertSubscriptionAdmin(AuditedModelAdmin):
+    """Notify-me sign-ups: support finds a shopper's and can unsubscribe them (set the date); shoppers sign up
+    on the storefront only."""
+
+    list_display = ["email", "product_id", "variant_id", "locale", "created_at", "confirmed_at", "notified_at",
+                    "unsubscribed_at"]  # fmt: skip
+    search_fields = ["email", "product_id", "variant_id"]
+    readonly_fields = ["email", "product_id", "variant_id", "locale", "created_at", "updated_at", "confirmed_at",
+                       "notified_at"]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False

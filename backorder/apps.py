@@ -11,3 +11,6 @@ class BackorderConfig(AppConfig):
 
         register_store_setup(policies.policy_create_store_default)
         from backorder import handlers  # noqa: F401  (registers webhook handlers and connection steps)
+        from backorder.services import incentives
+
+        incentives.listeners_connect()  # incentives that fire when a backorder is captured or delayed

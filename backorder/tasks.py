@@ -75,3 +75,31 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool) -> dict:
     from backorder.services.cancellation import cancellation_to_bigcommerce as follow_up
 
     return follow_up(backorder_id=backorder_id, refund=refund)
+
+
+@store_task
+def incentive_coupon_create(*, incentive_id: int) -> str:
+    """Create an incentive's coupon in BigCommerce and offer it; safe to run twice (one coupon, one offer)."""
+    from backorder.services.incentives import incentive_coupon_create as create
+
+    return create(incentive_id=incentive_id, client=client_for(_store()))
+
+
+@store_task
+def incentives_due() -> dict:
+    """Hourly, per store: incentives that fire after N days of waiting, and pending ones whose task was lost."""
+    from backorder.services.incentives import incentives_after_days_offer, incentives_pending_retry
+
+    return {"offered": incentives_after_days_offer(), "retried": incentives_pending_retry()}
+
+
+def incentives_due_all() -> int:
+    """Hourly: queue `incentives_due` for every active store connected to BigCommerce."""
+    from django_q.tasks import async_task
+
+    stores = Store.objects.merchants().filter(status=Store.Status.ACTIVE, connection=Store.Connection.CONNECTED)
+    count = 0
+    for schema_name in stores.values_list("schema_name", flat=True):
+        async_task("backorder.tasks.incentives_due", schema_name=schema_name)
+        count += 1
+    return count

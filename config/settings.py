@@ -62,6 +62,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # operator classes in indexes (the backorder list's prefix searches)
     "django_q",
     "rest_framework",
     "drf_spectacular",
@@ -185,6 +186,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP call may block; well under Q_CLUSTER's timeout, so a stuck server fails a send, not a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Backorder <no-reply@localhost>")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
@@ -210,6 +213,8 @@ if TESTING:
     Q_CLUSTER["sync"] = True
 # The health check reports the queue unhealthy when work has waited longer than this.
 QUEUE_STALE_AFTER_SECONDS = env_int("QUEUE_STALE_AFTER_SECONDS", 300)
+# Requests a shopper's self-service link may make per minute from one IP address (then 429).
+SELF_SERVICE_REQUESTS_PER_MINUTE = env_int("SELF_SERVICE_REQUESTS_PER_MINUTE", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,7 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["stores.permissions.IsStoreMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "stores.api_schema.DocumentedErrorsAutoSchema",  # errors documented (fuzzing)
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "stores.api_errors.exception_handler",
@@ -235,6 +240,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The languages the shopper-facing texts come in, one enum whichever field lists them.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "backorder.models.storefront.SUPPORTED_LANGUAGES",
+        "NotificationStatusEnum": "notifications.models.Notification.Status",  # not one more "status" collision
+    },
 }
 
 CORS_ALLOW_CREDENTIALS = False

@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notifications import views as notification_views
 from stores import health, views
 from stores.bigcommerce import views as bigcommerce_views
 
@@ -32,7 +33,13 @@ urlpatterns = [
     path("bigcommerce/connect/<str:token>/", bigcommerce_views.connect, name="bigcommerce-connect"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("s/", include("notifications.self_service.urls")),
+    path("u/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("livez", health.livez, name="livez"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_storefront"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# API paths answer errors as JSON in the one error shape (stores.api_errors); pages keep Django's.
+handler404 = "stores.api_errors.not_found"
+handler500 = "stores.api_errors.server_error"

@@ -3,7 +3,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from backorder import views as backorder_views
 from stores import health, views
 from stores.api import StoreDetailApi
 from stores.bigcommerce import connect
@@ -12,10 +11,13 @@ api_v1 = [
     path("store/", StoreDetailApi.as_view(), name="store-detail"),
     path("", include("backorder.api.urls")),
     path("api-tokens/", include("stores.api_tokens_api")),
+    path("team/", include("stores.team_api")),
+    path("connection/", include("stores.connection_api")),
+    path("notifications/", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
-    path("", backorder_views.dashboard, name="dashboard"),
+    path("", include("backorder.web.urls")),
     path("login/", views.store_login, name="login"),
     path("logout/", views.store_logout, name="logout"),
     path("auth/handoff/<str:token>/", views.handoff, name="handoff"),
@@ -28,3 +30,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# API paths answer errors as JSON in the one error shape (stores.api_errors); pages keep Django's.
+handler404 = "stores.api_errors.not_found"
+handler500 = "stores.api_errors.server_error"

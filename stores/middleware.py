@@ -70,12 +70,17 @@ class StoreResolutionMiddleware:
             raise Http404("No such store.")
         # The store's admin is mounted at the root of its own URLconf, under this prefix, so the admin
         # builds its links with the store in them and every request names the store it acts on.
-        prefix = f"{get_script_prefix()}admin/store/{store_id}/"
+        # The prefix is thread-local and outlives the request: put the outer one back afterwards.
+        outer = get_script_prefix()
+        prefix = f"{outer}admin/store/{store_id}/"
         request.path_info = rest
         set_script_prefix(prefix)
         request.store_admin_prefix = prefix
         _activate(request, store, settings.STORE_ADMIN_URLCONF)
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            set_script_prefix(outer)
 
 
 class StoreSessionBindingMiddleware:
@@ -101,7 +106,8 @@ class StoreSessionBindingMiddleware:
 
 
 class FramingPolicyMiddleware:
-    """Only the store's own BigCommerce control panel (and BigCommerce's login host) may frame the app.
+    """Only the store's own BigCommerce control panel (and BigCommerce's login host) may frame the app; the
+    app's pages also get a Content-Security-Policy that allows only our own scripts (see `page_policy`).
 
     Replaces X-Frame-Options with CSP `frame-ancestors`; in production the session and CSRF cookies are
     `SameSite=None; Secure; Partitioned` so that they work inside the control panel's iFrame.
@@ -109,8 +115,26 @@ class FramingPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    @property
+    def login_origin(self) -> str:
         login = urlsplit(settings.BIGCOMMERCE_LOGIN_URL)
-        self.login_origin = f"{login.scheme}://{login.netloc}"
+        return f"{login.scheme}://{login.netloc}"
+
+    @property
+    def page_policy(self) -> str:
+        """The app's own pages: scripts and styles from our static files only (no inline scripts), nothing
+        embedded from elsewhere; forms may go on to the public host, a store host or BigCommerce's login host
+        (Chrome checks form-action along the redirects that follow a submission). Read from the settings on
+        each request, so that a changed APP_BASE_URL (a test's live server) is followed."""
+        base = urlsplit(settings.APP_BASE_URL)
+        port = f":{base.port}" if base.port else ""
+        return "; ".join([
+            "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+            "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
+            f"form-action 'self' {settings.APP_BASE_URL} {base.scheme}://*.{settings.APP_DOMAIN}{port} "
+            f"{self.login_origin}",
+        ])  # fmt: skip
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -121,6 +145,8 @@ class FramingPolicyMiddleware:
         elif tenant is not None and tenant.is_public and request.path_info.startswith("/bigcommerce/"):
             ancestors += ["https://*.mybigcommerce.com", self.login_origin]
         policy = response.get("Content-Security-Policy", "")
+        if not policy and self._is_app_page(request, response):
+            policy = self.page_policy
         if "frame-ancestors" not in policy:
             directive = "frame-ancestors " + " ".join(ancestors)
             response["Content-Security-Policy"] = f"{policy}; {directive}" if policy else directive
@@ -132,3 +158,10 @@ class FramingPolicyMiddleware:
                 if morsel is not None and "Partitioned" not in morsel["samesite"]:
                     morsel["samesite"] = "None; Partitioned"  # Python 3.11's cookies know no Partitioned flag
         return response
+
+    @staticmethod
+    def _is_app_page(request: HttpRequest, response: HttpResponse) -> bool:
+        """An HTML page of ours; the admin and the API docs (Django's and Swagger UI's inline scripts) are not."""
+        return response.get("Content-Type", "").startswith("text/html") and not request.path_info.startswith(
+            ("/admin/", "/api/docs/")
+        )

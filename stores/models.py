@@ -63,6 +63,11 @@ class Store(TenantMixin):
     native_backorders = models.BooleanField(default=True, help_text="BigCommerce's native backorders are on.")
     connected_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    connection_health = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the app last found on BigCommerce (stores.bigcommerce.connection_health).",
+    )
 
     # Schemas are created by stores.provisioning (cloned from the checked template), never by save().
     auto_create_schema = False
@@ -189,6 +194,7 @@ class StaffAuditEntry(models.Model):
         ADD = "add", "Added"
         CHANGE = "change", "Changed"
         DELETE = "delete", "Deleted"
+        EXPORT = "export", "Exported"
 
     store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

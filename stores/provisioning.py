@@ -122,6 +122,10 @@ SCHEDULES = [
     ("Process due webhook events", "stores.bigcommerce.tasks.webhook_events_sweep", 1),
     ("Reconcile stores with BigCommerce", "stores.bigcommerce.tasks.reconcile_all", 60),
     ("Housekeeping", "stores.bigcommerce.tasks.housekeeping", 24 * 60),
+    ("Delay consent deadlines", "notifications.consent.consent_deadlines_all", 60),
+    ("Incentives after days of waiting", "backorder.tasks.incentives_due_all", 60),
+    ("Send due e-mails", "notifications.tasks.notifications_sweep", 1),
+    ("Merchant digests and sync alerts", "notifications.tasks.notifications_hourly", 60),
 ]
 
 

@@ -134,3 +134,34 @@ def one_time_login_redeem(*, token: str, store: Store) -> OneTimeLogin | None:
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     return link
+
+
+def store_details_change(*, store: Store, name: str | None = None, timezone_name: str | None = None,
+                         language: str | None = None) -> Store:  # fmt: skip
+    """The owner renames the store or sets its time zone (dates shown to shoppers) and language (the
+    widget's and e-mails' default). The store's address (its slug) never changes."""
+    from zoneinfo import available_timezones
+
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, str] = {}
+    if name is not None:
+        if not name.strip():
+            errors["name"] = ["The store needs a name."]
+        changes["name"] = name.strip()[:100]
+    if timezone_name is not None:
+        if timezone_name not in available_timezones():
+            errors["timezone"] = [f"{timezone_name!r} is not a time zone; use a name like Europe/Berlin."]
+        changes["timezone"] = timezone_name
+    if language is not None:
+        codes = [code for code, _ in settings.LANGUAGES]
+        if language not in codes:
+            errors["language"] = [f"Choose one of: {', '.join(codes)}."]
+        changes["language"] = language
+    if errors:
+        raise ValidationError(errors)
+    changed = [field for field, value in changes.items() if getattr(store, field) != value]
+    for field in changed:
+        setattr(store, field, changes[field])
+    if changed:
+        store.save(update_fields=[*changed, "updated_at"])  # the tenant cache forgets it (stores.signals)
+    return store

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.urls import set_script_prefix
 
 from stores import services, tenancy
 from stores.models import Store
@@ -23,6 +24,9 @@ def _fresh_caches():
     tenancy.forget_everything_local()
     cache.clear()
     connection.set_schema_to_public()
+    # The store admin's middleware sets the URL prefix (/admin/store/<id>/) per request; real servers reset it
+    # for every request, the test client does not, so it would leak into the next test's URLs.
+    set_script_prefix("/")
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from backorder.models.backorders import (
     StockAdjustment,
 )
 from backorder.models.catalog import CatalogSync, Category, Product, Variant
+from backorder.models.incentives import Incentive
 from backorder.models.policy import Policy
 from backorder.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
+from backorder.models.storefront import StockAlertSubscription, WidgetAppearance
 
 __all__ = [
     "Allocation",
@@ -20,6 +22,7 @@ __all__ = [
     "CartChoice",
     "CatalogSync",
     "Category",
+    "Incentive",
     "MerchantTask",
     "Policy",
     "Product",
@@ -27,6 +30,8 @@ __all__ = [
     "PurchaseOrderLine",
     "PurchaseOrderReceipt",
     "StockAdjustment",
+    "StockAlertSubscription",
     "Variant",
     "VariantAvailability",
+    "WidgetAppearance",
 ]

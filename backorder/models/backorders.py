@@ -1,7 +1,9 @@
 """Backorders: the units a shopper bought that were not in stock, from order to shipment."""
 
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 
 class Backorder(models.Model):
@@ -62,6 +64,32 @@ class Backorder(models.Model):
             ),
             models.Index(fields=["status", "created_at"], name="backorder_status_age"),
             models.Index(fields=["order_id"], name="backorder_order"),
+            # The merchant's lists and dashboard stay fast with 100,000 backorders (docs/performance.md):
+            # newest or oldest first, per status, per variant; figures of the open ones from one covering
+            # index (index-only scans); the waiting by date (late, at risk); e-mail and SKU searches by prefix.
+            models.Index(fields=["order_created_at", "id"], include=["status"], name="backorder_placed"),
+            models.Index(fields=["status", "order_created_at", "id"], name="backorder_status_placed"),
+            models.Index(fields=["variant_id", "order_created_at"], name="backorder_by_variant"),
+            models.Index(
+                fields=["status"],
+                include=[
+                    "quantity",
+                    "quantity_allocated",
+                    "quantity_shipped",
+                    "unit_price",
+                    "order_created_at",
+                    "expected_ship_date",
+                    "promised_ship_date",
+                    "variant_id",
+                ],
+                condition=Q(status__in=["waiting", "allocated"]),
+                name="backorder_open_figures",
+            ),
+            models.Index(
+                fields=["expected_ship_date", "id"], condition=Q(status="waiting"), name="backorder_waiting_by_date"
+            ),
+            models.Index(OpClass(Upper("customer_email"), name="text_pattern_ops"), name="backorder_email_prefix"),
+            models.Index(OpClass(Upper("sku"), name="text_pattern_ops"), name="backorder_sku_prefix"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import F, Sum
 
+from backorder import events
 from backorder.models import Backorder, PurchaseOrder, PurchaseOrderLine, StockAdjustment, Variant, VariantAvailability
 
 UNAVAILABLE, IN_STOCK, BACKORDER, PREORDER = "unavailable", "in_stock", "backorder", "preorder"
@@ -181,27 +182,47 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
     for variant_id, quantity, received, expected in lines:
         supply.setdefault(variant_id, []).append([quantity - received, expected.isoformat()])
     existing = {row.variant_id: row for row in VariantAvailability.objects.filter(variant_id__in=ids)}
-    to_create, to_update = [], []
+    to_create, to_update, cap_reached, restocked = [], [], [], []
     for variant_id in ids:
         variant = variants.get(variant_id)
         row = existing.get(variant_id) or VariantAvailability(variant_id=variant_id, product_id=0)
+        units_left_before = row.backorder_units_left if row.pk else None
         values = _row_values(variant, policies.get(variant_id), owed.get(variant_id, 0), waiting.get(variant_id, 0),
                              supply.get(variant_id, []))  # fmt: skip
         changed = any(getattr(row, name) != value for name, value in values.items())
+        sellable_before = row.pk is None or sellable_from_stock(row)
         for name, value in values.items():
             setattr(row, name, value)
+        if not sellable_before and sellable_from_stock(row):
+            restocked.append(variant_id)
         if row.pk is None:
             to_create.append(row)
         elif changed:
             row.version += 1
             to_update.append(row)
+        if row.enabled and row.tracked and row.waiting_units and row.backorder_units_left == 0 != units_left_before:
+            cap = getattr(getattr(policies.get(variant_id), "policy", None), "max_units", None)
+            cap_reached.append((row, cap))  # the cap just ran out (it had units left, or the row is new)
     with transaction.atomic():
         VariantAvailability.objects.bulk_create(to_create)
         if to_update:
             VariantAvailability.objects.bulk_update(to_update, [*_ROW_FIELDS, "version"])
+        if cap_reached:  # waiting backorders used up the policy's cap: the merchant is alerted (notifications)
+            events.publish("variants.cap_reached", variants=[
+                {"variant_id": r.variant_id, "product_id": r.product_id, "version": r.version, "cap": cap,
+                 "waiting_units": r.waiting_units} for r, cap in cap_reached
+            ])  # fmt: skip
+        if restocked:  # shoppers waiting for a notify-me alert can buy again (notifications)
+            events.publish("variant.restocked", variant_ids=restocked)
     changed_ids = [row.variant_id for row in [*to_create, *to_update]]
     if changed_ids:
         transaction.on_commit(lambda: backorder_limits_push_later(variant_ids=changed_ids))
+
+
+def sellable_from_stock(row: VariantAvailability) -> bool:
+    """A shopper can buy it without waiting: stock is not tracked, or there are units on hand beyond those
+    owed to the backorders already waiting (which allocation will take first)."""
+    return row.purchasable and (not row.tracked or (row.on_hand or 0) > row.waiting_units)
 
 
 _ROW_FIELDS = [
@@ -231,8 +252,13 @@ def _row_values(variant: Variant | None, effective, owed: int, waiting: int, sup
     }
     if policy is None:
         return values
+    return values | _policy_values(policy, waiting=waiting)
+
+
+def _policy_values(policy, *, waiting: int) -> dict:
+    """The part of a variant's availability row that comes from its effective policy."""
     left = None if policy.max_units is None else max(policy.max_units - waiting, 0)
-    return values | {
+    return {
         "mode": policy.mode,
         "window_opens_on": policy.preorder_starts_on,
         "window_closes_on": policy.preorder_ends_on,
@@ -246,6 +272,21 @@ def _row_values(variant: Variant | None, effective, owed: int, waiting: int, sup
         "cart_message": policy.cart_message,
         "shipping_preference": policy.shipping_preference,
     }
+
+
+def availability_row_under(*, row: VariantAvailability, effective) -> VariantAvailability:
+    """A copy of a variant's availability row as it would be if `effective` (an EffectivePolicy, possibly
+    naming an unsaved policy) applied: stock, queue and incoming units stay; the policy's part changes.
+    Nothing is saved; previews answer from it with `availability_answer`."""
+    copy = VariantAvailability(**{f.attname: getattr(row, f.attname) for f in VariantAvailability._meta.fields})
+    policy = getattr(effective, "policy", None)
+    copy.policy_id = policy.pk if policy else None
+    copy.policy_scope = getattr(effective, "level", "") or ""
+    copy.enabled = bool(policy and policy.enabled)
+    if policy is not None:
+        for name, value in _policy_values(policy, waiting=row.waiting_units).items():
+            setattr(copy, name, value)
+    return copy
 
 
 def availability_refresh_all() -> None:

@@ -1,9 +1,10 @@
 """Background work of the BigCommerce adapter (django-q2 entry points; each safe to run twice)."""
 
 import logging
+import time
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -34,6 +35,7 @@ def store_connection_set_up() -> dict:
     hooks = bc_connection.webhooks_register(store=store, client=client)
     channels = bc_connection.storefront_channels(client=client)
     scripts = bc_connection.scripts_install(store=store, client=client, channels=channels)
+    _health_record(store, channels)
     origins = bc_connection.storefront_origins(channels)
     if origins != store.storefront_origins:
         store.storefront_origins = origins
@@ -43,14 +45,49 @@ def store_connection_set_up() -> dict:
     return {"hooks": hooks, "scripts": scripts, "origins": origins}
 
 
+def _health_record(store: Store, channels: list[dict]) -> None:
+    """Hooks and scripts were just made sure of: every scope active, one script per storefront channel."""
+    from stores.bigcommerce.connection_health import connection_health_record
+
+    connection_health_record(store=store, webhooks_active=len(bc_connection.WEBHOOK_SCOPES),
+                             channels=len(channels), scripts_installed=len(channels))  # fmt: skip
+
+
+DRAIN_SECONDS = 60  # a run stops after this and queues the next one, well inside Q_CLUSTER's timeout
+
+
 @store_task
 def webhook_events_process(*, store_id: int) -> int:
     """Process the store's due events in arrival order, in batches; each handler sees its scopes' events
-    of a batch at once. A failing handler's events are retried later, then parked as dead letters."""
+    of a batch at once. A failing handler's events are retried later, then parked as dead letters.
+
+    One run per store at a time (a session advisory lock; a second run waits for the first): two runs of
+    one store on two workers deadlocked in the handlers' upserts of the same products (found by the
+    webhook storm, tests/hardening). A run stops after DRAIN_SECONDS and queues the next, so that a deep
+    backlog never meets the task timeout."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext('stores.webhook_drain'), %s)", [store_id])
+    try:
+        return _webhook_events_drain(store_id)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext('stores.webhook_drain'), %s)", [store_id])
+        except DatabaseError:  # the connection died (database restart): the lock died with its session
+            logger.warning("Inbox lock of store %s released with its lost database connection", store_id)
+
+
+def _webhook_events_drain(store_id: int) -> int:
     # Started: events that arrive from now on queue a new run (see webhooks.event_store).
     WebhookDrainQueued.objects.filter(store_id=store_id).delete()
-    processed = 0
+    processed, started = 0, time.monotonic()
     while True:
+        if time.monotonic() - started > DRAIN_SECONDS:
+            _, queued = WebhookDrainQueued.objects.get_or_create(store_id=store_id)
+            if queued:
+                async_task("stores.bigcommerce.tasks.webhook_events_process", store_id=store_id,
+                           schema_name=connection.schema_name)  # fmt: skip
+            return processed
         with transaction.atomic():
             events = list(
                 WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -160,6 +197,7 @@ def store_reconcile() -> dict:
     hooks = bc_connection.webhooks_register(store=store, client=client)
     channels = bc_connection.storefront_channels(client=client)
     scripts = bc_connection.scripts_install(store=store, client=client, channels=channels)
+    _health_record(store, channels)
     since = (store.reconciled_at or store.connected_at or started) - RECONCILE_OVERLAP
     replayed = _replay_changes(store=store, client=client, since=since)
     steps = {step.__qualname__: step(store) for step in bc_connection.reconcile_steps()}

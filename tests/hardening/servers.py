@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def app_environment(**overrides: str) -> dict:
     ENCRYPTION_KEYS are those of this process, so it decrypts what this process encrypted."""
     db = connection.settings_dict
     host = db["HOST"] or "127.0.0.1"
+    # a socket directory (the project-local PostgreSQL of bin/test) is a percent-encoded host in a URL
+    host = urllib.parse.quote(host, safe="") if host.startswith("/") else host
     url = f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,

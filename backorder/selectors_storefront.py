@@ -1,5 +1,7 @@
 """Reads for the storefront widget: the store's appearance settings and what the widget is told at load."""
 
+from collections import namedtuple
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -75,27 +77,30 @@ def widget_config(*, store) -> dict:
 
 
 # -- the availability endpoint's one SELECT ----------------------------------------------------------------
-# Fixed SQL and a direct row-to-model step: building the ORM query for this 27-column model (or a raw
-# queryset's column mapping) on every request cost more CPU than everything else the endpoint does.
-_FIELDS = VariantAvailability._meta.concrete_fields
-_NAMES = [field.attname for field in _FIELDS]
+# Fixed SQL and light read-only rows: building the ORM query for this model and a model instance per row
+# (27 columns, init signals, a timestamp parsed) cost more CPU than everything else the endpoint does.
+# The rows carry every column the answer reads (services.availability reads attributes only).
+_FIELDS = [field for field in VariantAvailability._meta.concrete_fields if field.name not in {"id", "computed_at"}]
 _CONVERTED = [(index, field) for index, field in enumerate(_FIELDS) if hasattr(field, "from_db_value")]
 _SELECT = "SELECT {} FROM {} WHERE product_id = %s".format(
     ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS), VariantAvailability._meta.db_table
 )
+AvailabilityRow = namedtuple("AvailabilityRow", [field.attname for field in _FIELDS])
 
 
-def availability_rows(*, product_id: int, variant_id: int | None) -> list[VariantAvailability]:
-    """The precomputed availability rows of a product (or of one of its variants), in one SELECT."""
+def availability_rows(*, product_id: int, variant_id: int | None) -> list[AvailabilityRow]:
+    """The precomputed availability of a product (or of one of its variants), in one SELECT."""
     sql, params = (_SELECT, [product_id]) if variant_id is None else (_SELECT + " AND variant_id = %s",
                                                                       [product_id, variant_id])  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
+    if not _CONVERTED:
+        return [AvailabilityRow._make(values) for values in fetched]
     rows = []
     for values in fetched:
         values = list(values)
         for index, field in _CONVERTED:
             values[index] = field.from_db_value(values[index], None, connection)
-        rows.append(VariantAvailability.from_db(connection.alias, _NAMES, values))
+        rows.append(AvailabilityRow._make(values))
     return rows

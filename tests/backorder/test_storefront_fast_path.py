@@ -53,3 +53,35 @@ def test_too_many_requests_from_one_client_get_429_with_retry_after(store, publi
     limited = public_client.get(url)
     assert int(limited["Retry-After"]) > 0
     assert limited.json()["error"] == "throttled"
+
+
+def _redis_cache():
+    """A Redis-backed cache on the machine's Redis, or a skip where there is none (the suite runs without)."""
+    import socket
+
+    from django.core.cache.backends.redis import RedisCache
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "backorder-test-throttle"})
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_a_window_counts_each_request_once_and_expires(backend):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from backorder.storefront_api import window_count
+
+    cache = _redis_cache() if backend == "redis" else LocMemCache("throttle-test", {})
+    key = f"storefront:window-test:{backend}"
+    cache.delete(key)
+    assert [window_count(cache, key, ttl=60) for _ in range(3)] == [1, 2, 3]
+    assert cache.get(key) == 3
+    if backend == "redis":  # the window's key dies with the window (EXPIRE set once, by the first request)
+        client = cache._cache.get_client(write=True)
+        assert 0 < client.ttl(cache.make_and_validate_key(key)) <= 60
+    cache.delete(key)
+    assert window_count(cache, key, ttl=60) == 1
+    cache.delete(key)

@@ -113,27 +113,39 @@ with psycopg.connect(host="$socket_dir", user="postgres", dbname="postgres", aut
 PY
 }
 
-# The browser tests drive Debian's Chromium (tests/browser). Installed when missing and we may (root, or
-# sudo without a password); otherwise the tests say how to install it (and fail when CI is set).
-ensure_chromium() {
-  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}" sudo=""
-  [ -x "$chromium" ] && return
+# Debian packages a command needs (Chromium for the browser tests, wrk for the benchmarks): installed when
+# missing and we may (root, or sudo without a password); otherwise we say how to install it and go on.
+ensure_debian_package() {
+  local command_path="$1" package="$2" without="$3" sudo=""
+  [ -x "$command_path" ] && return
   if [ "$(id -u)" != "0" ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
       sudo="sudo"
     else
-      say "Chromium is missing ($chromium); browser tests will be skipped. Install it: sudo apt-get install -y --no-install-recommends chromium"
+      say "$package is missing ($command_path); $without. Install it: sudo apt-get install -y --no-install-recommends $package"
       return
     fi
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    say "Chromium is missing ($chromium) and this is not a Debian-like system; install Chromium and set CHROMIUM_PATH"
+    say "$package is missing ($command_path) and this is not a Debian-like system; $without"
     return
   fi
-  say "Installing Chromium for the browser tests (apt-get install chromium)"
-  $sudo apt-get install -y --no-install-recommends chromium >/dev/null ||
-    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends chromium >/dev/null; } ||
-    say "Could not install Chromium; browser tests will be skipped (or fail when CI is set)"
+  say "Installing $package (apt-get install $package)"
+  $sudo apt-get install -y --no-install-recommends "$package" >/dev/null ||
+    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends "$package" >/dev/null; } ||
+    say "Could not install $package; $without"
+}
+
+# The browser tests drive Debian's Chromium (tests/browser); without it they are skipped (or fail when CI is set).
+ensure_chromium() {
+  ensure_debian_package "${CHROMIUM_PATH:-/usr/bin/chromium}" chromium \
+    "browser tests will be skipped (or fail when CI is set); or set CHROMIUM_PATH"
+}
+
+# HTTP load in the benchmarks: wrk when present (bench/_load.py falls back to a slower Python client, which
+# then caps the requests per second it can measure).
+ensure_wrk() {
+  ensure_debian_package /usr/bin/wrk wrk "the benchmarks use a Python load client instead"
 }
 
 stop_database_if_started_here() {

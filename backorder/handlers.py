@@ -37,8 +37,9 @@ def catalog_changed(store: Store, payloads: list[dict]) -> None:
 @register_webhook_handler("store/order/*")
 @register_webhook_handler("store/shipment/*")
 def order_changed(store: Store, payloads: list[dict]) -> None:
-    """Orders and shipments changed in BigCommerce (or reconciliation replayed a missed order): per order
-    in the batch, once, capture / cancel / ship its backorders, then write the state back to the order."""
+    """Orders, refunds (`store/order/refund/created`) and shipments changed in BigCommerce (or reconciliation
+    replayed a missed order): per order in the batch, once, capture / cancel / take refunded units off / ship
+    its backorders, then write the state back to the order."""
     order_ids, archived = capture.order_ids_in(payloads)
     if not order_ids:
         return

@@ -18,6 +18,11 @@ BigCommerce's stock at the end (sandbox semantics, docs/bigcommerce-sandbox.md):
   once); qty_backordered = before - (Q - A) - r (this line gone, the next in line served).
 - Setting status 5 after a full refund releases nothing more (the line's refunded units are excluded); after
   a failed refund it releases the Q units itself; either way each unit is released once.
+- When BigCommerce releases the line first (the order cancelled or refunded there, a line refunded there:
+  refunds.py), the adjustment comes after, and qty_backordered may have stopped at zero: BigCommerce took
+  off only the Q - A waiting units plus the W units others wait for, not all Q. The adjustment then puts
+  back A - (A - W) = W units less the r re-allocated (`bigcommerce_unreleased_units`), so qty_backordered
+  ends at W - r either way.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
-from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Policy, StockAdjustment
+from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Policy, StockAdjustment, Variant
 from backorder.services.allocation import (
     _after_stock_change,
     _release_locked,
@@ -113,26 +119,83 @@ def backorders_cancel_for_order(
     BigCommerce's cancellation or refund releases the lines' backordered units itself; the release
     adjustment puts the allocated units back as described in the module docstring. When BigCommerce did not
     move stock (`bigcommerce_released_stock=False`, e.g. an archived order) the same adjustment also takes
-    the lines' units out of qty_backordered.
+    the lines' units out of qty_backordered. The order's waiting backorders go first, so that units released
+    by its allocated ones never go to a line of the same order that is being cancelled too.
     """
     cancelled, variant_ids = 0, set()
-    for backorder in Backorder.objects.filter(order_id=order_id, status__in=(Status.WAITING, Status.ALLOCATED)):
-        with transaction.atomic():
-            variant_lock(backorder.variant_id)
-            fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
-            if fresh.status not in (Status.WAITING, Status.ALLOCATED):
-                continue
-            fresh.cancellation_reason = reason[:200]
-            _release_locked(
-                backorder=fresh, quantity=None, reason=reason, actor=actor, to_status=Status.CANCELLED,
-                kind="cancelled", save_fields=("cancellation_reason",),
-                backordered_extra=0 if bigcommerce_released_stock else -fresh.quantity,
-            )  # fmt: skip
-        cancelled += 1
-        variant_ids.add(fresh.variant_id)
+    open_backorders = Backorder.objects.filter(
+        order_id=order_id, status__in=(Status.WAITING, Status.ALLOCATED)
+    ).order_by("quantity_allocated", "order_line_id")
+    for backorder in open_backorders:
+        if backorder_cancel_done_in_bigcommerce(
+            backorder=backorder, reason=reason, actor=actor, bigcommerce_released_stock=bigcommerce_released_stock
+        ):
+            cancelled += 1
+            variant_ids.add(backorder.variant_id)
     if variant_ids:
         transaction.on_commit(lambda: _after_stock_change(sorted(variant_ids)))
     return cancelled
+
+
+def backorder_cancel_done_in_bigcommerce(
+    *, backorder: Backorder, reason: str, actor: str = Actor.BIGCOMMERCE, bigcommerce_released_stock: bool = True
+) -> bool:
+    """Cancel one backorder whose line BigCommerce cancelled, refunded or archived: its allocated units go to
+    the next in line, and nothing is refunded or written back by us (BigCommerce did it). False when it was
+    no longer open. The caller refreshes availability after the commit (`_after_stock_change`)."""
+    with transaction.atomic():
+        variant_lock(backorder.variant_id)
+        fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
+        if fresh.status not in (Status.WAITING, Status.ALLOCATED):
+            return False
+        if bigcommerce_released_stock:
+            extra = -bigcommerce_unreleased_units(
+                variant_id=fresh.variant_id, released=fresh.quantity_allocated, exclude_backorder_id=fresh.pk
+            )
+        else:
+            extra = -fresh.quantity
+        fresh.cancellation_reason = reason[:200]
+        _release_locked(
+            backorder=fresh, quantity=None, reason=reason, actor=actor, to_status=Status.CANCELLED,
+            kind="cancelled", save_fields=("cancellation_reason",), backordered_extra=extra,
+        )  # fmt: skip
+    for field in ("status", "quantity_allocated", "cancellation_reason", "cancelled_at"):
+        setattr(backorder, field, getattr(fresh, field))
+    return True
+
+
+def bigcommerce_unreleased_units(*, variant_id: int, released: int, exclude_backorder_id: int) -> int:
+    """Of `released` allocated units of a line BigCommerce has just released (refund, cancellation), how many
+    it could not take off qty_backordered because that count reached zero (it never goes negative).
+
+    BigCommerce releases a line's backordered units from qty_backordered, but allocation already took the
+    allocated ones off; the release adjustment puts them back (+released). When qty_backordered held fewer
+    units than BigCommerce released, the difference was never taken off, so putting it back would count it
+    twice. That can only happen when fewer units than `released` wait elsewhere on the variant and
+    BigCommerce's count (the mirror, re-read after the refund, plus what we still owe it) is now zero; then
+    the units that were not taken off are `released` minus the units the other backorders still wait for.
+    A mirror that was not re-read still shows the older, higher count: nothing is corrected, and
+    qty_backordered stays too high (the cap too tight, never too loose)."""
+    if released <= 0:
+        return 0
+    waiting_elsewhere = (
+        Backorder.objects.filter(variant_id=variant_id, status=Status.WAITING)
+        .exclude(pk=exclude_backorder_id)
+        .aggregate(units=Sum(F("quantity") - F("quantity_allocated")))["units"]
+        or 0
+    )
+    if waiting_elsewhere >= released:
+        return 0
+    mirror = Variant.objects.filter(bigcommerce_id=variant_id).values_list("qty_backordered", flat=True).first()
+    owed = (
+        StockAdjustment.objects.filter(
+            variant_id=variant_id, status__in=(StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING)
+        ).aggregate(units=Sum("qty_backordered_delta"))["units"]
+        or 0
+    )
+    if mirror is None or mirror + owed > 0:
+        return 0
+    return released - waiting_elsewhere
 
 
 def _bigcommerce_follow_up_queue(backorder_id: int, refund: bool) -> None:

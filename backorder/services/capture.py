@@ -6,6 +6,8 @@ Rules (ARCHITECTURE.md, "Inventory model"):
   one Backorder, exactly once per (order id, order line id).
 - Incomplete, Pending and Declined orders create nothing. An order that becomes Cancelled, Refunded,
   Declined or archived cancels its backorders, which releases their units.
+- Units BigCommerce refunds come off the line's not-yet-shipped backordered units first: the backorder's
+  quantity goes down, or it is cancelled when none of its units is left (services/refunds.py).
 - A backorder whose line BigCommerce has shipped in full is shipped, allocated or not.
 - The app's view of the order goes back to BigCommerce as one app-only metafield and one staff-note line,
   each compared before writing, so the `store/order/updated` webhook our own write causes changes nothing.
@@ -68,6 +70,7 @@ class CaptureResult:
     status_id: int | None = None
     created: list[Backorder] = field(default_factory=list)
     cancelled: int = 0
+    refunded: int = 0
     shipped: int = 0
     order: dict | None = None
 
@@ -106,8 +109,9 @@ def order_sync(*, client, order_id: int, archived: bool = False, native_backorde
     """Bring the app's backorders of one order in line with BigCommerce.
 
     A placed order gets one Backorder per backordered line (once); a cancelled, refunded, declined or
-    archived one has its backorders cancelled; lines BigCommerce shipped in full make their backorders
-    shipped. `archived` says an archive webhook arrived: it cancels the backorders when the order can no
+    archived one has its backorders cancelled; units refunded on a line come off its backorder (partial
+    refunds, whatever the order's status: services/refunds.py); lines BigCommerce shipped in full make their
+    backorders shipped. `archived` says an archive webhook arrived: it cancels the backorders when the order can no
     longer be read (when it can, the order's current `is_deleted` decides). `native_backorders` is the
     store's setting: without native backorders, backordered units come from the stock mirror
     (see `_backordered_units`).
@@ -125,7 +129,7 @@ def order_sync(*, client, order_id: int, archived: bool = False, native_backorde
 
     reason = _cancelling_reason(order)
     if reason:
-        result.cancelled = _order_backorders_cancel(order_id=order_id, reason=reason)
+        result.cancelled = _order_backorders_cancel(client=client, order_id=order_id, reason=reason)
         return result
     placed = status_id in PLACED_STATUSES
     # An order we captured keeps being followed for shipments whatever its status does next (Partially
@@ -138,6 +142,9 @@ def order_sync(*, client, order_id: int, archived: bool = False, native_backorde
         result.created = _backorders_capture(
             client=client, order=order, lines=lines, native_backorders=native_backorders
         )
+    from backorder.services.refunds import order_refunds_follow
+
+    result.refunded = len(order_refunds_follow(client=client, order_id=order_id, lines=lines))
     shipped = _shipments_follow(client=client, order_id=order_id, lines=lines)
     result.shipped = len(shipped)
 
@@ -163,15 +170,25 @@ def _cancelling_reason(order: dict) -> str:
     return f"Order {status} in BigCommerce" if status else ""
 
 
-def _order_backorders_cancel(*, order_id: int, reason: str) -> int:
+def _order_backorders_cancel(*, client=None, order_id: int, reason: str) -> int:
     """Cancel the order's open backorders (releasing their units); nothing to do costs one query.
 
     Archiving moves no stock in BigCommerce, so the release also takes the units out of its qty_backordered;
     a cancellation, refund or decline is taken to have released them in BigCommerce already (if it did not,
-    qty_backordered stays too high: the cap is then too tight, never too loose)."""
-    if not Backorder.objects.filter(order_id=order_id, status__in=ACTIVE).exists():
+    qty_backordered stays too high: the cap is then too tight, never too loose). When allocated units are
+    released, the stock mirror is re-read first: BigCommerce's qty_backordered stops at zero, and the release
+    must not put back units it never took off (cancellation.bigcommerce_unreleased_units)."""
+    products = set(
+        Backorder.objects.filter(order_id=order_id, status__in=ACTIVE).values_list("product_id", "quantity_allocated")
+    )
+    if not products:
         return 0
     from backorder.services.cancellation import backorders_cancel_for_order
+
+    if client is not None and reason != ARCHIVED and any(allocated for _, allocated in products):
+        from backorder import sync
+
+        sync.products_refresh(client=client, product_ids={product_id for product_id, _ in products})
 
     return backorders_cancel_for_order(
         order_id=order_id, reason=reason, actor=BIGCOMMERCE, bigcommerce_released_stock=reason != ARCHIVED
@@ -255,6 +272,8 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
                 "order_line_id": line_id,
                 "quantity": quantity,
                 "quantity_ordered": int(line.get("quantity") or 0),
+                # BigCommerce released these from quantity_backordered already (services/refunds.py)
+                "quantity_refunded": int(line.get("quantity_refunded") or 0),
                 "source": source,
                 "promised_ship_date": ship_date.isoformat() if ship_date else None,
             },
@@ -353,13 +372,19 @@ def _policy_snapshot(effective: Any) -> dict:
 def _shipments_follow(*, client, order_id: int, lines: list[dict]) -> list[Backorder]:
     """A backorder whose line BigCommerce has shipped in full is shipped (with the tracking number); one
     that still waited for stock is shipped too, with a timeline note that BigCommerce shipped it unallocated.
-    Partly shipped lines only update `quantity_shipped` (the in-stock units of a line ship first)."""
+    Partly shipped lines only update `quantity_shipped` (the in-stock units of a line ship first; a line with
+    refunds counts its in-stock units from the quantity as captured, services/refunds.py)."""
     open_backorders = list(
         Backorder.objects.select_for_update().filter(order_id=order_id, status__in=ACTIVE).order_by("order_line_id")
     )
     if not open_backorders:
         return []
     by_line = {int(line["id"]): line for line in lines if line.get("id") is not None}
+    history = None
+    if any(line.get("quantity_refunded") and line.get("quantity_shipped") for line in by_line.values()):
+        from backorder.services.refunds import refund_history
+
+        history = refund_history([b.pk for b in open_backorders])
     shipments: list[dict] | None = None
     shipped = []
     for backorder in open_backorders:
@@ -372,7 +397,12 @@ def _shipments_follow(*, client, order_id: int, lines: list[dict]) -> list[Backo
         if to_ship <= 0 or line_shipped <= 0:
             continue
         if line_shipped < to_ship:
-            units = max(0, min(backorder.quantity, line_shipped - (ordered - backorder.quantity)))
+            in_stock = ordered - backorder.quantity
+            if history is not None:
+                from backorder.services.refunds import line_in_stock_units
+
+                in_stock = line_in_stock_units(backorder, line, history.get(backorder.pk, (0, 0)))
+            units = max(0, min(backorder.quantity, line_shipped - in_stock))
             if units != backorder.quantity_shipped:
                 backorder.quantity_shipped = units
                 backorder.save(update_fields=["quantity_shipped", "updated_at"])

@@ -6,10 +6,13 @@ The figures (open backorders, units, value, waits, late count, cancellation rate
 number of backorders (the dashboard stays fast with 100,000 of them; see docs/performance.md).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Sum
+from django.db import connection
+from django.db.models import Count, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from backorder.models import Backorder, CatalogSync, Policy, PurchaseOrder, PurchaseOrderLine
@@ -106,12 +109,47 @@ def backorders_at_risk(*, today: date, limit: int = 10) -> list[Backorder]:
     return list(at_risk.order_by(F("expected_ship_date").asc(nulls_last=True), "id")[:limit])
 
 
+@dataclass(frozen=True)
+class OnboardingStep:
+    """A first step that an app built on this one adds to the checklist (this app never imports them)."""
+
+    key: str
+    label: str
+    href: str
+    done_when: Callable[[], QuerySet]  # done once this has a row (read in the checklist's one query)
+
+
+_EXTRA_STEPS: dict[str, OnboardingStep] = {}
+
+
+def onboarding_step_register(step: OnboardingStep) -> None:
+    """Add a step after this app's own (from the other app's AppConfig.ready(); registering twice is harmless)."""
+    _EXTRA_STEPS[step.key] = step
+
+
+def _which_exist(querysets: dict[str, QuerySet]) -> dict[str, bool]:
+    """Whether each queryset has a row, all answered by one query: SELECT EXISTS(…), EXISTS(…), …"""
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, query_params = queryset.order_by().values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS({sql})")
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(querysets, cursor.fetchone(), strict=True))
+
+
 def onboarding_steps(*, store) -> list[dict]:
     """A new store's first steps, in order: connect the BigCommerce store, copy its catalog, switch a
-    policy on, get the storefront widget onto the store (its script installed on every storefront)."""
+    policy on, get the storefront widget onto the store (its script installed on every storefront), then
+    the steps other apps registered (notifications: send yourself a test e-mail). One query in all."""
     connected = bool(store.bigcommerce_store_hash) and store.connection == store.Connection.CONNECTED
-    synced = CatalogSync.objects.filter(status=CatalogSync.Status.DONE).exists()
-    policy_on = Policy.objects.filter(enabled=True).exists()
+    extra = list(_EXTRA_STEPS.values())
+    exists = _which_exist({
+        "sync": CatalogSync.objects.filter(status=CatalogSync.Status.DONE),
+        "policy": Policy.objects.filter(enabled=True),
+        **{step.key: step.done_when() for step in extra},
+    })  # fmt: skip
     health = store.connection_health or {}
     scripts = health.get("scripts") or {}
     widget_live = (
@@ -119,8 +157,10 @@ def onboarding_steps(*, store) -> list[dict]:
     )
     return [
         {"key": "connect", "label": "Connect your BigCommerce store", "done": connected, "href": "/"},
-        {"key": "sync", "label": "Copy your catalog", "done": synced, "href": "/settings/catalog/"},
-        {"key": "policy", "label": "Switch on your first backorder policy", "done": policy_on, "href": "/policies/"},
+        {"key": "sync", "label": "Copy your catalog", "done": exists["sync"], "href": "/settings/catalog/"},
+        {"key": "policy", "label": "Switch on your first backorder policy", "done": exists["policy"],
+         "href": "/policies/"},
         {"key": "widget", "label": "Show ship dates on your storefront", "done": widget_live,
          "href": "/settings/connection/"},
+        *({"key": step.key, "label": step.label, "done": exists[step.key], "href": step.href} for step in extra),
     ]  # fmt: skip

@@ -13,4 +13,9 @@ class NotificationsConfig(AppConfig):
         from notifications import services
 
         services.listeners_connect()  # confirmations, ready to ship, shipped, cancelled, notify-me, merchant alerts
+        from backorder.selectors_dashboard import OnboardingStep, onboarding_step_register
+        from notifications.sample_email import sample_emails_sent
         from notifications.self_service import admin  # noqa: F401  (shopper data and link revocation, store admin)
+
+        onboarding_step_register(OnboardingStep(key="test_email", label="Send yourself a test e-mail",
+                                                href="/notifications/", done_when=sample_emails_sent))  # fmt: skip

@@ -17,6 +17,8 @@ class Notification(models.Model):
     is `unknown` if it had been handed to SMTP (never resent automatically: staff resend it by hand, which
     makes a new row), else pending again.
     `idempotency_key` is `<kind>:<subject>`; a second enqueue with the same key finds the first row.
+    `is_test`: a test e-mail the merchant sent (notifications/sample_email.py): the kind's sample data, a subject
+    starting "[Test] "; never a shopper's e-mail, so figures about shopper e-mails leave it out.
     """
 
     class Status(models.TextChoices):
@@ -46,6 +48,8 @@ class Notification(models.Model):
     body_html = models.TextField(blank=True)
     message_id = models.CharField(max_length=300, blank=True)
     resend_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="resends")
+    # db_default: the outbox's raw INSERTs (outbox.py, services.py) may leave it out.
+    is_test = models.BooleanField(default=False, db_default=False, help_text="A test e-mail the merchant sent.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a sender marked it `sending`.")
@@ -61,6 +65,8 @@ class Notification(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="notification_in_flight"),
             models.Index(fields=["order_id"], name="notification_order"),
             models.Index(fields=["status", "created_at"], name="notification_status_age"),
+            # Test e-mails are few: their throttle and the onboarding's "sent one?" read only these.
+            models.Index(fields=["created_at"], condition=Q(is_test=True), name="notification_test"),
         ]
 
     def __str__(self) -> str:

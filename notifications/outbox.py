@@ -21,8 +21,8 @@ _TABLE = Notification._meta.db_table
 _INSERT_SQL = f"""
     INSERT INTO {_TABLE}
         (kind, idempotency_key, recipient, language, status, attempts, next_attempt_at, last_error, context,
-         backorder_id, order_id, subject, body_text, body_html, message_id, created_at, updated_at)
-    VALUES (%s, %s, %s, %s, %s, 0, now(), '', %s::jsonb, %s, %s, '', '', '', '', now(), now())
+         backorder_id, order_id, subject, body_text, body_html, message_id, is_test, created_at, updated_at)
+    VALUES (%s, %s, %s, %s, %s, 0, now(), '', %s::jsonb, %s, %s, '', '', '', '', %s, now(), now())
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id, created_at
 """
@@ -41,12 +41,14 @@ def notification_enqueue(
     context: dict,
     backorder=None,
     order_id: int | None = None,
+    is_test: bool = False,
 ) -> Notification | None:
     """Owe `to` one e-mail of `kind` about `key` (an order, a backorder and its date, a subscription, …).
 
     Written in the caller's transaction; the same (kind, key) a second time returns the first row unchanged.
     An address unsubscribed from the kind's scope (non-transactional kinds only) gets a `suppressed` row, kept
     so the log shows why nothing went out. Returns None when there is nobody to write to.
+    `is_test`: a test e-mail the merchant asked for (notifications/sample_email.py), filled with sample data.
     """
     spec = kinds.get(kind)
     recipient = (to or "").strip()
@@ -63,7 +65,7 @@ def notification_enqueue(
         cursor.execute(
             _INSERT_SQL,
             [kind, full_key, recipient, language[:10], status, json.dumps(context, cls=DjangoJSONEncoder),
-             backorder_id, order_id],
+             backorder_id, order_id, is_test],
         )  # fmt: skip
         inserted = cursor.fetchone()
     if inserted is None:
@@ -72,7 +74,7 @@ def notification_enqueue(
         sender_wake()
     notification = Notification(
         kind=kind, idempotency_key=full_key, recipient=recipient, language=language[:10], status=status,
-        context=context, backorder_id=backorder_id, order_id=order_id,
+        context=context, backorder_id=backorder_id, order_id=order_id, is_test=is_test,
     )  # fmt: skip
     notification.pk, notification.created_at = inserted
     notification.updated_at = notification.next_attempt_at = notification.created_at

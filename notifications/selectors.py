@@ -8,9 +8,16 @@ from notifications.models import Notification
 
 
 def notifications_matching(
-    *, status: str = "", kind: str = "", email: str = "", order_id: int | None = None, backorder_id: int | None = None
+    *,
+    status: str = "",
+    kind: str = "",
+    email: str = "",
+    order_id: int | None = None,
+    backorder_id: int | None = None,
+    is_test: bool | None = None,
 ) -> QuerySet[Notification]:
-    """The log, newest first: by status, kind, recipient (part of the address, any case), order or backorder."""
+    """The log, newest first: by status, kind, recipient (part of the address, any case), order, backorder, or
+    whether it is a merchant's test e-mail."""
     queryset = Notification.objects.order_by("-created_at", "-id")
     if status:
         queryset = queryset.filter(status=status)
@@ -22,6 +29,8 @@ def notifications_matching(
         queryset = queryset.filter(order_id=order_id)
     if backorder_id is not None:
         queryset = queryset.filter(backorder_id=backorder_id)
+    if is_test is not None:
+        queryset = queryset.filter(is_test=is_test)
     return queryset
 
 

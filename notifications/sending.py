@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
@@ -32,6 +33,7 @@ from backorder import texts
 from notifications import kinds
 from notifications.models import Notification
 from notifications.rendering import RenderedMessage, branding, render_message, template_for
+from notifications.sample_email import TEST_SUBJECT_PREFIX
 from notifications.variables import NothingToSend, variables_for
 
 logger = logging.getLogger(__name__)
@@ -98,8 +100,11 @@ def _render(row: Notification, *, store, templates: dict) -> RenderedMessage:
     if "brand" not in templates:
         templates["brand"] = branding(store)
     variables = variables_for(row, store=store, language=language)
-    return render_message(kind=row.kind, language=language, context=variables, store=store, template=template,
-                          brand=templates["brand"])  # fmt: skip
+    rendered = render_message(kind=row.kind, language=language, context=variables, store=store, template=template,
+                              brand=templates["brand"])  # fmt: skip
+    if row.is_test:
+        rendered = replace(rendered, subject=f"{TEST_SUBJECT_PREFIX}{rendered.subject}")
+    return rendered
 
 
 def _message(row: Notification, rendered: RenderedMessage, *, store) -> tuple[EmailMultiAlternatives, str]:
@@ -316,6 +321,7 @@ def notification_resend(*, notification: Notification, requested_by: str) -> Not
         backorder_id=original.backorder_id,
         order_id=original.order_id,
         resend_of=original,
+        is_test=original.is_test,
         next_attempt_at=timezone.now(),
         last_error=f"Resent by {requested_by}"[:2000],
     )

@@ -8,6 +8,7 @@ the order has by then) and so a shopper's erased data is never sent from an old 
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from backorder import texts
@@ -54,11 +55,14 @@ def line_variables(backorder: Backorder, language: str) -> dict:
 
 
 def variables_for(notification: Notification, *, store, language: str) -> dict:
-    """The template variables of one outbox row (see notifications/kinds.py for each kind's list)."""
+    """The template variables of one outbox row (see notifications/kinds.py for each kind's list); a test
+    e-mail gets its kind's sample data, with the store's real links (dashboard, unsubscribe)."""
     spec = kinds.get(notification.kind)
-    ctx = notification.context or {}
-    builder = _BUILDERS.get(notification.kind, _line_kind)
-    variables = builder(notification, ctx, store, language)
+    if notification.is_test:  # the merchant's test e-mail: the sample data the template editor previews with
+        variables = copy.deepcopy(spec.sample)
+    else:
+        builder = _BUILDERS.get(notification.kind, _line_kind)
+        variables = builder(notification, notification.context or {}, store, language)
     if spec.audience == kinds.MERCHANT:
         variables["dashboard_url"] = f"{store.base_url}/"
     if spec.unsubscribe_scope:

@@ -5,11 +5,12 @@ the reconciliation that re-creates missing webhooks and scripts and replays miss
 """
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stores.api_schema import ApiErrorSerializer
 from stores.bigcommerce import connection_health
 from stores.models import Store
 from stores.tasks import enqueue_for_store
@@ -21,16 +22,18 @@ class NotConnected(exceptions.APIException):
     default_code = "not_connected"
 
 
-CHECK = inline_serializer(
-    "ConnectionCheck",
-    {
-        "checked_at": serializers.DateTimeField(),
-        "token": serializers.ChoiceField(choices=["ok", "refused", "unknown"]),
-        "webhooks": serializers.DictField(allow_null=True),
-        "scripts": serializers.DictField(allow_null=True),
-        "error": serializers.CharField(required=False),
-    },
-)
+NOT_CONNECTED = OpenApiResponse(ApiErrorSerializer, description="`not_connected`: connect the store first.")
+
+
+class ConnectionCheckSerializer(serializers.Serializer):
+    checked_at = serializers.DateTimeField()
+    token = serializers.ChoiceField(choices=["ok", "refused", "unknown"])
+    webhooks = serializers.DictField(allow_null=True)
+    scripts = serializers.DictField(allow_null=True)
+    error = serializers.CharField(required=False)
+
+    class Meta:
+        ref_name = "ConnectionCheck"
 
 
 class ConnectionHealthApi(APIView):
@@ -46,7 +49,7 @@ class ConnectionHealthApi(APIView):
                 "reconciled_at": serializers.DateTimeField(allow_null=True),
                 "scopes": serializers.ListField(child=serializers.CharField()),
                 "native_backorders": serializers.BooleanField(),
-                "last_check": CHECK,
+                "last_check": ConnectionCheckSerializer(allow_null=True, help_text="null before the first check."),
                 "events": serializers.DictField(),
             },
         ),
@@ -66,7 +69,7 @@ class ConnectionCheckApi(APIView):
         operation_id="connection_check",
         summary="Ask BigCommerce now: token, webhooks, widget scripts (a few seconds at most)",
         request=None,
-        responses=CHECK,
+        responses={200: ConnectionCheckSerializer, 409: NOT_CONNECTED},
     )
     def post(self, request):
         return Response(connection_health.connection_health_check(store=_connected(request.tenant)))
@@ -77,7 +80,10 @@ class ConnectionRepairApi(APIView):
         operation_id="connection_repair",
         summary="Re-create missing webhooks and scripts and replay missed changes (runs in the background)",
         request=None,
-        responses={202: inline_serializer("ConnectionRepairQueued", {"queued": serializers.BooleanField()})},
+        responses={
+            202: inline_serializer("ConnectionRepairQueued", {"queued": serializers.BooleanField()}),
+            409: NOT_CONNECTED,
+        },
     )
     def post(self, request):
         store = _connected(request.tenant)

@@ -1,7 +1,7 @@
 """Merchant API: the catalog copy from BigCommerce, its progress, and "sync now" (mounted at /api/v1/catalog/)."""
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from backorder import sync as catalog_sync
 from backorder.models import CatalogSync
 from backorder.selectors_products import catalog_sync_status, categories_with_paths
+from stores.api_schema import ApiErrorSerializer
 from stores.models import Store
 from stores.tasks import enqueue_for_store
 
@@ -41,6 +42,9 @@ class CatalogNotConnected(exceptions.APIException):
     default_code = "not_connected"
 
 
+NOT_CONNECTED = OpenApiResponse(ApiErrorSerializer, description="`not_connected`: connect the store first.")
+
+
 class CatalogSyncApi(APIView):
     @extend_schema(operation_id="catalog_sync_status", responses=CatalogStatusSerializer,
                    summary="The catalog copy from BigCommerce and its progress")  # fmt: skip
@@ -48,7 +52,8 @@ class CatalogSyncApi(APIView):
         return Response(CatalogStatusSerializer(catalog_sync_status()).data)
 
     @extend_schema(
-        operation_id="catalog_sync_start", request=None, responses={202: CatalogStatusSerializer},
+        operation_id="catalog_sync_start", request=None,
+        responses={202: CatalogStatusSerializer, 409: NOT_CONNECTED},
         summary="Copy the whole catalog again now (a sync already running is not started twice)",
     )  # fmt: skip
     def post(self, request):

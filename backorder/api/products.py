@@ -50,6 +50,7 @@ class ProductVariantOutputSerializer(serializers.Serializer):
 
 
 class ProductListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope ({"count", "next", "previous", "results"})
     QuerySerializer = ProductsQuerySerializer
 
     @extend_schema(
@@ -62,7 +63,7 @@ class ProductListApi(APIView):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         variants = variants_for_products_page(**query.validated_data)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = list(paginator.paginate_queryset(variants, request, view=self))
         store = request.tenant
         picture = variants_stock_picture(

@@ -34,6 +34,7 @@ class NotificationOutputSerializer(serializers.Serializer):
     message_id = serializers.CharField(allow_blank=True)
     resend_of = serializers.IntegerField(source="resend_of_id", allow_null=True)
     resendable = serializers.SerializerMethodField()
+    is_test = serializers.BooleanField(help_text="A test e-mail a merchant sent (sample data, subject '[Test] …').")
     created_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
 
@@ -53,6 +54,8 @@ class NotificationFilterSerializer(serializers.Serializer):
     email = serializers.CharField(required=False, max_length=254, help_text="Part of the recipient's address.")
     order_id = serializers.IntegerField(required=False, min_value=1)
     backorder_id = serializers.IntegerField(required=False, min_value=1)
+    is_test = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                       help_text="true: only test e-mails; false: none of them.")  # fmt: skip
 
 
 class NotificationListOutputSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from backorder import selectors_dashboard
 from backorder.models import Backorder, CatalogSync, Policy, PurchaseOrder, PurchaseOrderLine
 from backorder.services.availability import store_today
 from tests.backorder.conftest import backorder_make, variant_make
@@ -136,18 +137,30 @@ def test_the_dashboard_costs_the_same_queries_for_many_backorders(
 
 
 @pytest.mark.django_db
-def test_a_new_store_sees_its_first_steps_and_they_tick_off(api, store):
-    steps = {s["key"]: s["done"] for s in api.get("/api/v1/dashboard/onboarding/").json()["steps"]}
-    assert steps == {"connect": False, "sync": False, "policy": False, "widget": False}
+def test_a_new_store_sees_its_first_steps_and_they_tick_off(api, store, django_capture_on_commit_callbacks):
+    body = api.get("/api/v1/dashboard/onboarding/").json()
+    steps = {s["key"]: s["done"] for s in body["steps"]}
+    assert steps == {"connect": False, "sync": False, "policy": False, "widget": False, "test_email": False}
+    assert body["steps"][-1]["label"] == "Send yourself a test e-mail"
 
     store.bigcommerce_store_hash, store.connection = "abc123", store.Connection.CONNECTED
     store.connection_health = {"scripts": {"channels": 1, "installed": 1}, "token": "ok"}
     store.save()
     CatalogSync.objects.create(status=CatalogSync.Status.DONE, finished_at=timezone.now())
     Policy.objects.filter(scope="store").update(enabled=True, lead_time_days=7)
+    with django_capture_on_commit_callbacks(execute=True):  # the sender runs when the request commits
+        assert api.post("/api/v1/notifications/test-email/", {}, content_type="application/json").status_code == 202
 
     body = api.get("/api/v1/dashboard/onboarding/").json()
     assert body["complete"] is True and all(step["done"] for step in body["steps"])
+
+
+@pytest.mark.django_db
+def test_the_first_steps_cost_one_query_however_many_there_are(store, django_assert_num_queries):
+    selectors_dashboard.onboarding_steps(store=store)  # warm: the connection's search_path
+    with django_assert_num_queries(1):
+        steps = selectors_dashboard.onboarding_steps(store=store)
+    assert len(steps) == 5
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ The app runs on a live server and the sandbox plays BigCommerce (API, login host
 when a merchant tries the app: sign up → connect the sandbox store → the catalog is copied, with progress
 shown → switch the store policy on and watch the storefront preview change → a shopper orders beyond
 stock in the sandbox → the backorder appears on the dashboard → a purchase order is received → the
-backorder shows as allocated, with its e-mails in the log. Each page is saved as a screenshot in
+backorder shows as allocated, with its e-mails in the log. On the way the merchant sends themselves a test
+e-mail from the dashboard's first steps and from the template editor. Each page is saved as a screenshot in
 artifacts/screenshots/.
 """
 
@@ -121,7 +122,8 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Connect your BigCommerce store to start taking backorders")).to_be_visible()
-    expect(page.locator("[data-onboarding-steps] li")).to_have_count(4)
+    expect(page.locator("[data-onboarding-steps] li")).to_have_count(5)
+    expect(page.locator("body")).to_have_attribute("data-notifications", "1")  # the notifications app is part of it
     screenshot(page, "dashboard-new-store")
 
     # keyboard users skip the navigation
@@ -135,8 +137,17 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
     store = Store.objects.get(slug="ada-lamps")
     assert store.connection == Store.Connection.CONNECTED and store.bigcommerce_store_hash
-    expect(page.locator("[data-onboarding-progress]")).to_have_text("3 of 4 done")  # no policy is on yet
+    expect(page.locator("[data-onboarding-progress]")).to_have_text("3 of 5 done")  # no policy, no test e-mail yet
     screenshot(page, "dashboard-connected")
+
+    # -- send yourself a test e-mail from the first steps --------------------------------------------------
+    page.locator("#onboarding").get_by_role("button", name="Send a test e-mail").click()
+    expect(page.locator("[data-test-email-status]")).to_have_text(
+        "Test e-mail sent to ada@lamps.example. It is in the message log."
+    )
+    expect(page.locator("[data-onboarding-progress]")).to_have_text("4 of 5 done")
+    expect(page.locator("[data-onboarding-steps] li.done")).to_contain_text(["Send yourself a test e-mail"])
+    screenshot(page, "dashboard-test-email-sent")
 
     # -- copy the catalog again, slowly, and watch its progress ------------------------------------------
     bigcommerce.set_faults(store.bigcommerce_store_hash, delay_ms=900, delay_requests=6)
@@ -230,24 +241,33 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     allocations.get_by_role("link", name=f"Order #{order['id']}").click()
     expect(page.locator("[data-lead] .badge")).to_have_text("Allocated")
     expect(page.locator(".timeline")).to_contain_text("Stock allocated: ready to ship")
-    if page.locator("body[data-notifications='1']").count():
-        expect(page.locator(".timeline")).to_contain_text("E-mail:")
+    expect(page.locator(".timeline")).to_contain_text("E-mail:")
     screenshot(page, "backorder-allocated")
 
     # -- the e-mails in the log, and the remaining pages ----------------------------------------------------
     nav(page, "Notifications")
-    if page.locator("body[data-notifications='1']").count():
-        expect(page.get_by_role("heading", name="Backorder confirmation")).to_be_visible()
-        screenshot(page, "notifications-templates")
-        page.get_by_role("navigation", name="Notifications").get_by_role("link", name="Message log").click()
-        expect(page.locator("tbody tr").filter(has_text="shopper@example.com").first).to_be_visible()
-        screenshot(page, "notifications-log")
-        page.get_by_role("navigation", name="Notifications").get_by_role("link", name="Alert recipients").click()
-        expect(page.get_by_text("Alerts go to:")).to_be_visible()
-        screenshot(page, "notifications-recipients")
-    else:
-        expect(page.get_by_text("Not available yet")).to_be_visible()
-        screenshot(page, "notifications-not-available")
+    expect(page.get_by_role("heading", name="Backorder confirmation")).to_be_visible()
+    expect(page.locator("[data-preview-subject]")).not_to_be_empty()
+    page.get_by_role("button", name="Send a test e-mail").click()  # the confirmation, as the editor shows it
+    expect(page.locator("[data-test-email-status]")).to_contain_text("Test e-mail sent to ada@lamps.example")
+    screenshot(page, "notifications-templates")
+    page.get_by_role("navigation", name="Notifications").get_by_role("link", name="Message log").click()
+    rows = page.locator("tbody tr")
+    ready = rows.filter(has_text="shopper@example.com").filter(has_text="Ready to ship")
+    expect(ready).to_have_count(1)
+    expect(ready).to_contain_text("Sent")
+    expect(ready).to_contain_text(f"#{order['id']}")
+    tests = rows.filter(has_text="ada@lamps.example").filter(has_text="[Test] ")
+    expect(tests).to_have_count(2)  # from the dashboard and from the template editor
+    expect(tests.first).to_contain_text("Backorder confirmation")
+    expect(tests.first).to_contain_text("Sent")
+    screenshot(page, "notifications-log")
+    page.get_by_label("Test e-mails").select_option("false")
+    expect(rows.filter(has_text="[Test] ")).to_have_count(0)
+    expect(ready).to_have_count(1)
+    page.get_by_role("navigation", name="Notifications").get_by_role("link", name="Alert recipients").click()
+    expect(page.get_by_text("Alerts go to:")).to_be_visible()
+    screenshot(page, "notifications-recipients")
 
     nav(page, "Settings")
     expect(page.get_by_label("Store name")).to_have_value("Ada Lamps")

@@ -5,7 +5,8 @@
  * - BO.h(): builds DOM nodes from data (text is always set as text, never parsed as HTML).
  * - BO.state.*: the loading, empty and error states every data area shows.
  * - BO.toast() / BO.announce(): visible and screen-reader messages (aria-live regions in the page shell).
- * - formatting, a pager, a confirmation dialog, form error display and a variant picker (combobox).
+ * - formatting, a pager, a confirmation dialog, form error display, a variant picker (combobox) and the
+ *   "Send a test e-mail" action.
  */
 (function () {
   "use strict";
@@ -151,6 +152,7 @@
     sending: ["Sending", "badge-info"],
     unknown: ["Unknown", "badge-warning"],
     suppressed: ["Not sent", "badge-neutral"],
+    test: ["Test", "badge-info"],
   };
   function badge(status, label) {
     const [text, kind] = STATUS[status] || [status, "badge-neutral"];
@@ -333,6 +335,38 @@
     }
   }
 
+  // -- test e-mail --------------------------------------------------------------------------------------------
+  /* A "Send a test e-mail" button: asks the notifications API for one (`body`: kind, language, to; none = the
+   * store's confirmation to you), follows it in the log for a few seconds, and says how it went in `status`
+   * (a live region that is in the page from the start). Resolves with the log row, or null on an error. */
+  async function sendTestEmail(button, status, body = {}) {
+    const say = (text, kind) => {
+      status.className = `alert alert-${kind} small`;
+      status.textContent = text;
+    };
+    status.className = "small muted";
+    status.textContent = "Sending a test e-mail…";
+    try {
+      const message = await busy(button, async () => {
+        let row = await api("/api/v1/notifications/test-email/", { method: "POST", body });
+        for (let tries = 0; tries < 10 && (row.status === "pending" || row.status === "sending"); tries++) {
+          await new Promise((resolve) => window.setTimeout(resolve, 1000));
+          row = await api(`/api/v1/notifications/${row.id}/`);
+        }
+        return row;
+      });
+      if (message.status === "sent") say(`Test e-mail sent to ${message.recipient}. It is in the message log.`, "success");
+      else if (message.status === "suppressed") say(`${message.recipient} unsubscribed from these e-mails, so nothing was sent.`, "warning");
+      else if (message.status === "pending" || message.status === "sending") say(`Test e-mail to ${message.recipient} is on its way; follow it in the message log.`, "info");
+      else say(`The test e-mail to ${message.recipient} could not be sent${message.last_error ? ": " + message.last_error : "."}`, "danger");
+      return message;
+    } catch (error) {
+      const fields = Object.values(error.fields || {}).flat().join(" ");
+      say(fields || error.message, "danger");
+      return null;
+    }
+  }
+
   // -- variant picker (ARIA combobox over the products API) ---------------------------------------------
   /* Turns a text input into a combobox: typing searches the catalog; ↑/↓ move, Enter picks, Escape closes.
    * `onPick(variant)` receives the products API row. */
@@ -405,5 +439,5 @@
   }
 
   window.BO = { api, ApiError, h, append, replace, fmt, badge, state, announce, toast, debounce, query, pager, dialog,
-    showErrors, clearErrors, busy, variantPicker, svgIcon };
+    showErrors, clearErrors, busy, variantPicker, svgIcon, sendTestEmail };
 })();

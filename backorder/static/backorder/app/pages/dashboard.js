@@ -1,7 +1,7 @@
 /* Dashboard: onboarding steps, figures, backorders per day (inline SVG), most backordered, at risk. */
 (function () {
   "use strict";
-  const { api, h, replace, fmt, badge, state, announce } = window.BO;
+  const { api, h, replace, fmt, badge, state, announce, sendTestEmail } = window.BO;
 
   const SERIES = [
     ["waiting", "Waiting", "#FFBF00"],
@@ -11,13 +11,23 @@
   ];
 
   // -- onboarding -----------------------------------------------------------------------------------------
-  async function loadOnboarding() {
+  /* A step is done on its own page (its link), except the test e-mail: sent from here. `keepOpen` keeps the
+   * panel (and what it just said) on screen when that was the last step. */
+  function stepAction(step) {
+    if (step.key !== "test_email") return h("a", { class: "small link", href: step.href }, step.action || "Do this now");
+    return h("button", { type: "button", class: "btn btn-small", "data-test-email": true, onclick: async (event) => {
+      const message = await sendTestEmail(event.currentTarget, document.querySelector("[data-test-email-status]"));
+      if (message && message.status === "sent") loadOnboarding(true);
+    } }, "Send a test e-mail");
+  }
+
+  async function loadOnboarding(keepOpen = false) {
     const panel = document.getElementById("onboarding");
     try {
       const body = await api("/api/v1/dashboard/onboarding/");
       const steps = body.steps;
       const done = steps.filter((step) => step.done).length;
-      if (done === steps.length) {
+      if (done === steps.length && !keepOpen) {
         panel.hidden = true;
         return;
       }
@@ -28,7 +38,7 @@
         h("div", null,
           h("span", { class: "step-label" }, step.label),
           h("span", { class: "visually-hidden" }, step.done ? "(done)" : "(to do)"),
-          step.done ? null : h("a", { class: "small link", href: step.href }, step.action || "Do this now")))));
+          step.done ? null : stepAction(step)))));
     } catch (error) {
       panel.hidden = true;
     }

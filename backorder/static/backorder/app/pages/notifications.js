@@ -2,7 +2,8 @@
  * merchant alert recipients. Everything comes from the notifications API at /api/v1/notifications/. */
 (function () {
   "use strict";
-  const { api, h, replace, fmt, badge, state, toast, debounce, dialog, query, pager, showErrors, clearErrors, busy } = window.BO;
+  const { api, h, replace, fmt, badge, state, toast, debounce, dialog, query, pager, showErrors, clearErrors, busy,
+    sendTestEmail } = window.BO;
   const section = document.querySelector("[data-section]").dataset.section;
 
   // -- templates ------------------------------------------------------------------------------------------
@@ -69,6 +70,12 @@
       }
     }, 400);
 
+    document.querySelector("[data-test-email]").addEventListener("click", (event) => {
+      if (!current) return;
+      sendTestEmail(event.currentTarget, document.querySelector("[data-test-email-status]"),
+        { kind: current.kind, language: language.value });
+    });
+
     form.addEventListener("input", preview);
     language.addEventListener("change", () => open(current.kind));
     form.addEventListener("submit", async (event) => {
@@ -124,11 +131,11 @@
       /* the kinds' names are a nicety: the log still loads */
     }
     const initial = query.read();
-    for (const name of ["email", "status", "kind", "order_id"]) if (initial[name]) form.elements[name].value = initial[name];
+    for (const name of ["email", "status", "kind", "is_test", "order_id"]) if (initial[name]) form.elements[name].value = initial[name];
 
     function filters() {
       return { email: form.elements.email.value.trim(), status: form.elements.status.value, kind: form.elements.kind.value,
-        order_id: form.elements.order_id.value, backorder_id: initial.backorder_id || "" };
+        is_test: form.elements.is_test.value, order_id: form.elements.order_id.value, backorder_id: initial.backorder_id || "" };
     }
 
     async function view(message) {
@@ -177,7 +184,8 @@
           h("tbody", null, body.results.map((m) => h("tr", null,
             h("td", { class: "nowrap" }, fmt.dateTime(m.sent_at || m.created_at)),
             h("td", null, m.recipient),
-            h("td", null, h("div", { class: "cell-title" }, labels[m.kind] || m.kind), m.subject ? h("div", { class: "cell-sub" }, m.subject) : null),
+            h("td", null, h("div", { class: "cell-title" }, labels[m.kind] || m.kind, m.is_test ? [" ", badge("test", "Test")] : null),
+              m.subject ? h("div", { class: "cell-sub" }, m.subject) : null),
             h("td", null, badge(m.status, { sent: "Sent", pending: "To send", sending: "Sending", failed: "Failed", unknown: "Unknown",
               cancelled: "Cancelled", suppressed: "Unsubscribed" }[m.status]), m.last_error ? h("div", { class: "cell-sub" }, m.last_error) : null),
             h("td", null, m.backorder_id ? h("a", { href: `/backorders/${m.backorder_id}/` }, `#${m.order_id || m.backorder_id}`) : m.order_id ? `#${m.order_id}` : "—"),

@@ -14,7 +14,7 @@ from backorder.models import (
     StockAlertSubscription,
     Variant,
 )
-from stores.store_admin import AuditedModelAdmin, store_admin_site
+from stores.store_admin import AuditedModelAdmin, ReadOnlyAdminMixin, store_admin_site
 
 
 @admin.register(Policy, site=store_admin_site)
@@ -24,17 +24,8 @@ class PolicyAdmin(AuditedModelAdmin):
     search_fields = ["bigcommerce_id"]
 
 
-class ReadOnlyMirrorAdmin(AuditedModelAdmin):
+class ReadOnlyMirrorAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     """The catalog mirror is BigCommerce's data: staff look, the sync writes."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CatalogSync, site=store_admin_site)

@@ -15,6 +15,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from backorder import texts
+from backorder.api.availability_serializers import ProductAvailabilityOutputSerializer
 from backorder.models import VariantAvailability
 from backorder.selectors_storefront import (
     availability_rows,
@@ -147,20 +148,6 @@ def _bad_request(message: str) -> Response:
 class ProductAvailabilityApi(StorefrontApi):
     """State, split, label, message and expected ship date of a product (or one of its variants)."""
 
-    class ProductAvailabilityOutputSerializer(serializers.Serializer):
-        product_id = serializers.IntegerField()
-        variant_id = serializers.IntegerField(allow_null=True)
-        state = serializers.ChoiceField(choices=["in_stock", "backorder", "preorder", "unavailable"])
-        on_hand = serializers.IntegerField(allow_null=True)
-        backorder_available = serializers.IntegerField(allow_null=True)
-        requested_quantity = serializers.IntegerField()
-        ready_to_ship = serializers.IntegerField()
-        backordered = serializers.IntegerField()
-        button_label = serializers.CharField()
-        message = serializers.CharField(allow_blank=True)
-        expected_ship_date = serializers.DateField(allow_null=True)
-        shipping_preference = serializers.CharField(allow_null=True)
-
     OutputSerializer = ProductAvailabilityOutputSerializer
 
     @extend_schema(
@@ -225,7 +212,7 @@ class CartSummaryApi(StorefrontApi):
 
     class CartSummaryOutputSerializer(serializers.Serializer):
         state = serializers.CharField()
-        lines = ProductAvailabilityApi.ProductAvailabilityOutputSerializer(many=True)
+        lines = ProductAvailabilityOutputSerializer(many=True)
         ships_by = serializers.DateField(allow_null=True)
         ships_by_known = serializers.BooleanField()
         shipping_choice_offered = serializers.BooleanField()

@@ -8,7 +8,7 @@ from backorder import sync
 from backorder.models import CatalogSync
 from stores.bigcommerce.connection import client_for
 from stores.models import Store
-from stores.tasks import store_task
+from stores.tasks import enqueue_for_connected_stores, store_task
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,4 @@ def incentives_due() -> dict:
 
 def incentives_due_all() -> int:
     """Hourly: queue `incentives_due` for every active store connected to BigCommerce."""
-    from django_q.tasks import async_task
-
-    stores = Store.objects.merchants().filter(status=Store.Status.ACTIVE, connection=Store.Connection.CONNECTED)
-    count = 0
-    for schema_name in stores.values_list("schema_name", flat=True):
-        async_task("backorder.tasks.incentives_due", schema_name=schema_name)
-        count += 1
-    return count
+    return enqueue_for_connected_stores("backorder.tasks.incentives_due")

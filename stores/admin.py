@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from stores.models import ApiToken, Domain, StaffAuditEntry, Store, StoreMembership, User, WebhookEvent
-from stores.store_admin import AuditedModelAdmin, audit_record
+from stores.store_admin import AuditedModelAdmin, ReadOnlyAdminMixin, audit_record
 
 
 class DomainInline(admin.TabularInline):
@@ -82,20 +82,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(StaffAuditEntry)
-class StaffAuditEntryAdmin(admin.ModelAdmin):
+class StaffAuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user_email", "store", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["user_email", "object_repr", "object_id", "store__name"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 admin.site.site_header = "Backorder support"

@@ -54,6 +54,19 @@ class AuditedModelAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
+class ReadOnlyAdminMixin:
+    """Staff may look, not add, change or delete (the data is written elsewhere)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value

@@ -32,3 +32,16 @@ def enqueue_for_store(task: Callable | str, *args, schema_name: str | None = Non
         raise ValueError("enqueue_for_store needs a store's schema; none is active.")
     path = task if isinstance(task, str) else f"{task.__module__}.{task.__qualname__}"
     return async_task(path, *args, schema_name=schema_name, **kwargs)
+
+
+def enqueue_for_connected_stores(task: str) -> int:
+    """Queue `task` once for every active store connected to BigCommerce (the hourly sweeps); returns how
+    many were queued."""
+    from stores.models import Store
+
+    stores = Store.objects.merchants().filter(status=Store.Status.ACTIVE, connection=Store.Connection.CONNECTED)
+    count = 0
+    for schema_name in stores.values_list("schema_name", flat=True):
+        async_task(task, schema_name=schema_name)
+        count += 1
+    return count

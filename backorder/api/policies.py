@@ -10,6 +10,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backorder.api.availability_serializers import StorefrontAnswerSerializer
 from backorder.api.pagination import Pagination
 from backorder.models import Policy
 from backorder.selectors_products import policy_target_names
@@ -268,18 +269,6 @@ class PolicyPreviewInputSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="The policy being edited; omit for a new policy."
     )
     policy = serializers.JSONField(help_text="The policy's fields as edited (same fields as a save).")
-
-
-class StorefrontAnswerSerializer(serializers.Serializer):
-    state = serializers.CharField()
-    on_hand = serializers.IntegerField(allow_null=True)
-    backorder_available = serializers.IntegerField(allow_null=True)
-    requested_quantity = serializers.IntegerField()
-    ready_to_ship = serializers.IntegerField()
-    backordered = serializers.IntegerField()
-    button_label = serializers.CharField()
-    message = serializers.CharField(allow_blank=True)
-    expected_ship_date = serializers.DateField(allow_null=True)
 
 
 class PolicyPreviewOutputSerializer(serializers.Serializer):

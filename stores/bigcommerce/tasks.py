@@ -13,7 +13,7 @@ from stores.bigcommerce import connection as bc_connection
 from stores.bigcommerce import errors
 from stores.bigcommerce.webhooks import handlers_for
 from stores.models import Store, WebhookDrainQueued, WebhookEvent
-from stores.tasks import store_task
+from stores.tasks import enqueue_for_connected_stores, store_task
 
 logger = logging.getLogger(__name__)
 
@@ -173,12 +173,7 @@ RECONCILE_OVERLAP = timedelta(minutes=10)
 
 def reconcile_all() -> int:
     """Hourly: queue reconciliation for every connected store."""
-    stores = Store.objects.merchants().filter(connection=Store.Connection.CONNECTED, status=Store.Status.ACTIVE)
-    count = 0
-    for schema_name in stores.values_list("schema_name", flat=True):
-        async_task("stores.bigcommerce.tasks.store_reconcile", schema_name=schema_name)
-        count += 1
-    return count
+    return enqueue_for_connected_stores("stores.bigcommerce.tasks.store_reconcile")
 
 
 @store_task

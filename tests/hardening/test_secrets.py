@@ -19,13 +19,11 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from backorder.models import Backorder, Policy, Variant
-from stores import provisioning, tenancy
-from stores.bigcommerce.sandbox import SandboxServer
 from stores.bigcommerce.webhooks import SECRET_HEADER
 from stores.models import ApiToken, Store
 from tests.conftest import store_client
+from tests.fixtures.bigcommerce import SandboxStore
 from tests.hardening.shops import PASSWORD
-from tests.integration.conftest import drop_store_schemas
 
 STORE_HASH = "secrets01"
 
@@ -60,23 +58,8 @@ def all_logs(settings):
 
 
 @pytest.fixture
-def bigcommerce(live_server, settings, transactional_db):
-    settings.APP_BASE_URL = live_server.url
-    sandbox = SandboxServer(
-        client_id=settings.BIGCOMMERCE_CLIENT_ID,
-        client_secret=settings.BIGCOMMERCE_CLIENT_SECRET,
-        app_base_url=live_server.url,
-        webhook_timeout=10,
-    )
-    sandbox.start()
-    settings.BIGCOMMERCE_API_URL = settings.BIGCOMMERCE_LOGIN_URL = sandbox.base_url
-    drop_store_schemas()
-    provisioning.public_tenant_ensure()
-    tenancy.forget_everything_local()
-    sandbox.create_store(STORE_HASH, name="Secret Shop", seed=3, products=12)
-    yield sandbox
-    sandbox.stop()
-    drop_store_schemas()
+def sandbox_store() -> SandboxStore:
+    return SandboxStore(STORE_HASH, name="Secret Shop", seed=3, products=12)
 
 
 def test_a_full_flow_logs_no_token_or_secret(bigcommerce, all_logs, live_server):

@@ -4,41 +4,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.db import connection
 
-from stores import provisioning, tenancy
 from stores.bigcommerce.sandbox import SandboxServer
 from stores.models import Store
+from tests.fixtures.bigcommerce import SandboxStore, bigcommerce, drop_store_schemas  # noqa: F401  (fixture)
 
 STORE_HASH = "lamps01"
 
 
-def drop_store_schemas() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'store\\_%'")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
-
-
 @pytest.fixture
-def bigcommerce(live_server, settings, transactional_db):
-    """A sandbox BigCommerce that knows our app (client id, secret, callback URLs on the live server)."""
-    settings.APP_BASE_URL = live_server.url
-    sandbox = SandboxServer(
-        client_id=settings.BIGCOMMERCE_CLIENT_ID,
-        client_secret=settings.BIGCOMMERCE_CLIENT_SECRET,
-        app_base_url=live_server.url,
-        webhook_timeout=10,
-    )
-    sandbox.start()
-    settings.BIGCOMMERCE_API_URL = settings.BIGCOMMERCE_LOGIN_URL = sandbox.base_url
-    drop_store_schemas()
-    provisioning.public_tenant_ensure()
-    tenancy.forget_everything_local()
-    sandbox.create_store(STORE_HASH, name="Lamp Shop", seed=7, products=40)
-    yield sandbox
-    sandbox.stop()
-    drop_store_schemas()
+def sandbox_store() -> SandboxStore:
+    return SandboxStore(STORE_HASH, name="Lamp Shop", seed=7, products=40)
 
 
 def install(sandbox: SandboxServer, **kwargs) -> requests.Response:

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.tasks import result
 
-from stores.tasks import enqueue_for_store, store_task
+from stores.models import Store
+from stores.tasks import enqueue_for_connected_stores, enqueue_for_store, store_task
 
 
 @pytest.mark.django_db
@@ -55,3 +56,22 @@ def test_enqueue_for_store_refuses_the_public_schema():
     connection.set_schema_to_public()
     with pytest.raises(ValueError, match="store's schema"):
         enqueue_for_store(which_schema, "x")
+
+
+schemas_swept: list[str] = []
+
+
+@store_task
+def note_schema() -> None:
+    schemas_swept.append(connection.schema_name)
+
+
+@pytest.mark.django_db
+def test_an_hourly_sweep_queues_one_task_for_each_active_connected_store(make_store):
+    connected, deactivated = make_store(), make_store()
+    make_store()  # never connected to BigCommerce
+    Store.objects.filter(pk__in=[connected.pk, deactivated.pk]).update(connection=Store.Connection.CONNECTED)
+    Store.objects.filter(pk=deactivated.pk).update(status=Store.Status.DEACTIVATED)
+    schemas_swept.clear()
+    assert enqueue_for_connected_stores("tests.stores.test_health_and_tasks.note_schema") == 1
+    assert schemas_swept == [connected.schema_name]

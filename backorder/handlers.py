@@ -4,7 +4,12 @@ from backorder import sync
 from backorder.models import CatalogSync, Variant
 from backorder.services import capture
 from backorder.services.availability import store_today
-from stores.bigcommerce.connection import client_for, register_on_connected, register_on_reconcile
+from stores.bigcommerce.connection import (
+    client_for,
+    register_head_script,
+    register_on_connected,
+    register_on_reconcile,
+)
 from stores.bigcommerce.webhooks import register_webhook_handler
 from stores.models import Store
 from stores.tasks import enqueue_for_store
@@ -74,3 +79,12 @@ def preorder_windows(store: Store) -> int:
     if variant_ids:
         enqueue_for_store("backorder.tasks.backorder_limits_push", variant_ids=variant_ids)
     return len(variant_ids)
+
+
+@register_head_script
+def widget_space_script() -> str:
+    """The storefront widget's head script, which keeps the widget's room before the first paint; the store
+    connection registers it next to the widget on the channels the 10-script limit leaves room for."""
+    from backorder.storefront_widget import space_script_html
+
+    return space_script_html()

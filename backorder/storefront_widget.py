@@ -1,8 +1,10 @@
-"""The storefront widget script (`GET /storefront/<public_key>/widget.js`), the Scripts API `src`.
+"""The storefront widget script (`GET /storefront/<public_key>/widget.js`), the Scripts API `src`, and the
+small head script that keeps the widget's room before the first paint (an inline Scripts API `script_tag`).
 
 One file per store: the code in backorder/assets/widget.js with the store's configuration (API address,
 colours, labels, switches, texts) filled in, so the widget needs no request before its first question.
 It is cacheable (ETag, a few minutes' max-age, a long stale-while-revalidate) and gzipped on the way out.
+The head script (backorder/assets/widget_space.js) is the same for every store and travels inside the page.
 """
 
 import hashlib
@@ -18,25 +20,42 @@ from django.views.decorators.http import require_safe
 from backorder.selectors_storefront import widget_config
 
 SOURCE = Path(__file__).resolve().parent / "assets" / "widget.js"
+SPACE_SOURCE = Path(__file__).resolve().parent / "assets" / "widget_space.js"
 PLACEHOLDER = "__BACKORDER_CONFIG__"
 # Appearance changes reach shoppers within five minutes; a stale copy may be used for a day while the
 # browser revalidates in the background (the script works with any configuration it was given).
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
 
 
-@cache
-def widget_code() -> str:
-    """The widget's code as shipped: comment lines, indentation and blank lines dropped (the source keeps
-    no multi-line strings, so this is safe), read once per process."""
+def _shipped(source: Path) -> str:
+    """Code as shipped: comment lines, indentation and blank lines dropped (the sources keep no multi-line
+    strings, so this is safe)."""
     lines = []
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
+    for line in source.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
         if stripped and not stripped.startswith(("//", "/*", "*")):
             lines.append(stripped)
-    code = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def widget_code() -> str:
+    """The widget's code as shipped, read once per process."""
+    code = _shipped(SOURCE)
     if code.count(PLACEHOLDER) != 1:
         raise RuntimeError(f"{SOURCE} must contain {PLACEHOLDER} exactly once")
     return code
+
+
+@cache
+def space_script_html() -> str:
+    """The head script as the Scripts API takes it (`kind: script_tag`): exactly one inline <script>, the
+    same for every store. It runs before the first paint and reserves the widget's room on a theme that
+    has no `[data-backorder-slot]`; the widget then writes into that room."""
+    code = _shipped(SPACE_SOURCE)
+    if "</" in code or "<!--" in code:
+        raise RuntimeError(f"{SPACE_SOURCE} must not contain '</' or '<!--' (it is inlined in a <script>)")
+    return f"<script>{code.strip()}</script>"
 
 
 def _config_js(config: dict) -> str:

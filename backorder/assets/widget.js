@@ -6,7 +6,10 @@
  * elements it reads and where it writes) is in docs/storefront-widget.md.
  *
  * Never breaks the store: every request gives up after 1.5 s, every failure leaves the page as the theme
- * made it, nothing is logged, and what it shows goes into space the theme reserved.
+ * made it, nothing is logged, and what it shows goes into space reserved before the first paint: the theme's
+ * `[data-backorder-slot]`, else the room the head script (widget_space.js) keeps at the end of the
+ * add-to-cart form, of `.cart-totals` and of each cart row's `.cart-item-name`, which the widget takes over
+ * (class `bo-held` on the place ends the head script's reservation in the same frame).
  * The server drops comment lines and indentation: keep strings on one line and comments on their own.
  */
 (function (C) {
@@ -97,7 +100,7 @@
 
   function style() {
     var c = C.colors, css = [
-      ".bo-own{min-height:7rem;margin:.75rem 0}",
+      ".bo-own{display:block;min-height:7rem;margin:.75rem 0;padding:0;border:0;list-style:none}",
       ".bo-box{font-size:.9375rem;line-height:1.4;text-align:left}",
       ".bo-card{box-sizing:border-box;padding:.5rem .75rem;border-left:4px solid " + c.accent + ";border-radius:4px;background:" + c.background + ";color:" + c.text + "}",
       ".bo-card.bo-in_stock{background:transparent;border-left-color:transparent;color:inherit}",
@@ -118,7 +121,7 @@
       ".bo-ship legend{float:left;margin-right:.5rem;padding:0}",
       ".bo-ship label{margin-right:.75rem;white-space:nowrap;cursor:pointer}",
       ".bo-ship input{margin:0 .25rem 0 0;vertical-align:-.125rem}",
-      ".bo-line{font-size:.8125rem;line-height:1.5}",
+      ".bo-line{min-height:1.25rem;font-size:.8125rem;line-height:1.5}",
       ".bo-pill{display:inline-block;margin-right:.25rem;padding:0 .5rem;border-radius:999px;background:" + c.accent + ";color:" + c.on_accent + ";font-weight:600}",
       ".bo-pill.bo-in_stock{background:" + c.background + ";color:" + c.text + "}",
       ".bo-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
@@ -126,6 +129,24 @@
     var node = el("style");
     node.textContent = css.join("\n");
     d.head.appendChild(node);
+  }
+
+  // Without a theme slot: the widget's own box at the end of `place`, where the head script kept the room.
+  function ownBox(place, tag) {
+    var box = el(tag || "div", "bo-own");
+    place.appendChild(box);
+    place.classList.add("bo-held");
+    return box;
+  }
+
+  // After the first answer (or none): room in the widget's own box that the shopper cannot have seen (all of
+  // it below the fold) is given back, which moves nothing they see; room they may have seen stays.
+  function settler(box) {
+    var done = 0;
+    return function () {
+      if (!done && box.classList.contains("bo-own") && box.getBoundingClientRect().top >= w.innerHeight) box.style.minHeight = "0";
+      done = 1;
+    };
   }
 
   // A card in the reserved space: a polite live message, then rows of extras (form, alternatives).
@@ -156,11 +177,8 @@
     var original = button ? (isInput ? button.value : button.textContent) : "";
     var box = d.querySelector("[data-backorder-slot]"), weDisabled = false, seq = 0, last = "", timer, shown;
     var alternatives = {};
-    if (!box) {
-      box = el("div", "bo-own");
-      form.parentNode.insertBefore(box, form.nextSibling);
-    }
-    var view = card(box), pinned = false;
+    if (!box) box = ownBox(form);
+    var view = card(box), pinned = false, settle = settler(box);
 
     function wanted() {
       var qtyInput = form.querySelector("[name='qty[]']"), quantity = parseInt(qtyInput && qtyInput.value, 10);
@@ -206,12 +224,15 @@
       last = "";
       label(original, false);
       show(view, "none", "");
+      settle();
     }
 
     function notifyRow(answer, ask) {
       var row = el("div", "bo-notify"), id = "bo-email-" + ++uid;
       var caption = el("label", "bo-sr", S.email), input = el("input"), send = el("button", "", S.notify);
       caption.htmlFor = input.id = id;
+      // Owned by no form: the add-to-cart form (the box may sit in it) neither validates nor submits it.
+      input.setAttribute("form", "");
       input.type = "email";
       input.required = true;
       input.autocomplete = "email";
@@ -288,6 +309,7 @@
         if (C.show.notify_me && answer.on_hand !== null) view.frame.appendChild(notifyRow(answer, ask));
         if (C.show.alternatives) view.frame.appendChild(alternativesRow(ask.product));
       }
+      settle();
     });
 
     var refresh = timed("refresh", function () {
@@ -327,22 +349,18 @@
         cells.push(row);
       }
     });
-    if (!lines.length) return;
     var holder = d.querySelector("[data-cart-id]"), cartId = holder ? holder.getAttribute("data-cart-id") : "";
     var box = d.querySelector("[data-backorder-slot]"), totals = d.querySelector(".cart-totals");
     if (!box) {
       if (!totals) return;
-      box = el("div", "bo-own");
-      totals.parentNode.insertBefore(box, totals.nextSibling);
+      box = ownBox(totals, /^[OU]L$/.test(totals.tagName) ? "li" : "div");
     }
-    var view = card(box);
+    var view = card(box), settle = settler(box);
+    if (!lines.length) return settle();
 
     function lineLabel(row, answer) {
       var spot = row.querySelector("[data-backorder-line]");
-      if (!spot) {
-        spot = el("div");
-        (row.querySelector(".cart-item-name") || row.querySelector("td") || row).appendChild(spot);
-      }
+      if (!spot) spot = ownBox(row.querySelector(".cart-item-name") || row.querySelector("td") || row);
       spot.className = "bo-line";
       spot.textContent = "";
       var waiting = answer.state === "backorder" || answer.state === "preorder";
@@ -374,10 +392,12 @@
       summary.lines.forEach(function (answer, index) {
         lineLabel(cells[index], answer);
       });
-      if (summary.state !== "backorder" && summary.state !== "preorder") return;
-      show(view, summary.state, summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown);
-      if (summary.shipping_choice_offered && cartId) view.frame.appendChild(choice(summary));
-    }), noop);
+      if (summary.state === "backorder" || summary.state === "preorder") {
+        show(view, summary.state, summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown);
+        if (summary.shipping_choice_offered && cartId) view.frame.appendChild(choice(summary));
+      }
+      settle();
+    }), settle);
   }
 
   var start = timed("init", function () {

@@ -36,6 +36,9 @@ WEBHOOK_SCOPES = [
     "store/app/uninstalled",
 ]
 SCRIPT_NAME = "Backorder widget"
+SPACE_SCRIPT_NAME = "Backorder widget space"
+# BigCommerce lets an app install 10 scripts on a store (Scripts API); both of ours are per channel.
+SCRIPTS_PER_APP = 10
 
 _on_connected: list[Callable[[Store], None]] = []
 
@@ -63,6 +66,20 @@ def register_on_reconcile(step: Callable[[Store], object]) -> Callable[[Store], 
 
 def reconcile_steps() -> list[Callable[[Store], object]]:
     return list(_on_reconcile)
+
+
+_head_script: list[Callable[[], str]] = []
+
+
+def register_head_script(html: Callable[[], str]) -> Callable[[], str]:
+    """The domain app gives the inline head script (exactly one `<script>`) that goes with its widget: it
+    runs before the first paint and keeps the widget's room (backorder/assets/widget_space.js)."""
+    _head_script[:] = [html]
+    return html
+
+
+def head_script_html() -> str | None:
+    return _head_script[0]() if _head_script else None
 
 
 def client_for(store: Store) -> BigCommerceClient:
@@ -122,40 +139,79 @@ def storefront_channels(*, client: BigCommerceClient) -> list[dict]:
     return channels
 
 
-def scripts_install(*, store: Store, client: BigCommerceClient, channels: list[dict]) -> dict:
-    """One widget script per storefront channel, deferred in the footer, removed when the app is uninstalled."""
-    src = widget_src(store)
-    ours = [s for s in client.iter_v3("/v3/content/scripts") if s.get("name") == SCRIPT_NAME]
-    by_channel: dict[int, list[dict]] = {}
-    for script in ours:
-        by_channel.setdefault(script.get("channel_id") or 1, []).append(script)
+def scripts_plan(channel_ids) -> dict[int, list[str]]:
+    """Which of our scripts each storefront channel carries ("widget", "space"), within the 10 scripts
+    BigCommerce allows an app: the widget on every channel (the first 10 by id), the head script that keeps
+    its room on as many channels as the rest leaves space for, default channel first: both on up to five
+    channels; from six on, the channels beyond the head scripts' share have the widget only (their pages
+    move once when the widget appears, unless the theme reserves the room)."""
+    ids = sorted(set(channel_ids))[:SCRIPTS_PER_APP]
+    room = SCRIPTS_PER_APP - len(ids) if head_script_html() is not None else 0
+    return {channel_id: ["widget", "space"] if n < room else ["widget"] for n, channel_id in enumerate(ids)}
+
+
+def wanted_scripts(store: Store) -> dict[str, dict]:
+    """What each of our scripts should be on BigCommerce, by role (the channel comes with the plan)."""
+    common = {"visibility": "storefront", "consent_category": "essential", "auto_uninstall": True, "enabled": True}
     wanted = {
-        "name": SCRIPT_NAME,
-        "description": "Backorder and pre-order dates, labels and notices on product and cart pages.",
-        "kind": "src",
-        "src": src,
-        "load_method": "defer",
-        "location": "footer",
-        "visibility": "storefront",
-        "consent_category": "essential",
-        "auto_uninstall": True,
-        "enabled": True,
+        "widget": {
+            "name": SCRIPT_NAME,
+            "description": "Backorder and pre-order dates, labels and notices on product and cart pages.",
+            "kind": "src",
+            "src": widget_src(store),
+            "load_method": "defer",
+            "location": "footer",
+            **common,
+        }
     }
-    created = 0
-    channel_ids = {channel["id"] for channel in channels}
-    for channel_id in channel_ids:
-        scripts = by_channel.pop(channel_id, [])
-        for extra in scripts[1:]:
-            client.delete(f"/v3/content/scripts/{extra['uuid']}")
-        if not scripts:
-            client.post("/v3/content/scripts", json={**wanted, "channel_id": channel_id})
-            created += 1
-        elif any(scripts[0].get(k) != v for k, v in wanted.items()):
-            client.put(f"/v3/content/scripts/{scripts[0]['uuid']}", json=wanted)
-    for scripts in by_channel.values():  # channels that no longer exist
-        for script in scripts:
+    html = head_script_html()
+    if html is not None:
+        wanted["space"] = {
+            "name": SPACE_SCRIPT_NAME,
+            "description": "Keeps room for the Backorder widget before the page is painted, so nothing moves.",
+            "kind": "script_tag",
+            "html": html,
+            "load_method": "default",
+            "location": "head",
+            **common,
+        }
+    return wanted
+
+
+def script_role(script: dict) -> str | None:
+    return {SCRIPT_NAME: "widget", SPACE_SCRIPT_NAME: "space"}.get(script.get("name"))
+
+
+def scripts_install(*, store: Store, client: BigCommerceClient, channels: list[dict]) -> dict:
+    """Our scripts on every storefront channel (see `scripts_plan`): the widget, deferred in the footer, and
+    the head script that keeps its room; removed when the app is uninstalled. Removes what is not planned
+    first (extras, channels that no longer exist), so that creating never meets the 10-script limit."""
+    plan = scripts_plan(channel["id"] for channel in channels)
+    wanted = wanted_scripts(store)
+    found: dict[tuple[int, str], list[dict]] = {}
+    for script in client.iter_v3("/v3/content/scripts"):
+        role = script_role(script)
+        if role is not None:
+            found.setdefault((script.get("channel_id") or 1, role), []).append(script)
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    keep: dict[tuple[int, str], dict] = {}
+    for (channel_id, role), scripts in found.items():
+        planned = role in plan.get(channel_id, [])
+        for script in scripts[1:] if planned else scripts:
             client.delete(f"/v3/content/scripts/{script['uuid']}")
-    return {"created": created}
+            counts["deleted"] += 1
+        if planned:
+            keep[(channel_id, role)] = scripts[0]
+    for channel_id, roles in plan.items():
+        for role in roles:
+            script = keep.get((channel_id, role))
+            if script is None:
+                client.post("/v3/content/scripts", json={**wanted[role], "channel_id": channel_id})
+                counts["created"] += 1
+            elif any(script.get(k) != v for k, v in wanted[role].items()):
+                client.put(f"/v3/content/scripts/{script['uuid']}", json=wanted[role])
+                counts["updated"] += 1
+    return counts
 
 
 def storefront_origins(channels: list[dict]) -> list[str]:

@@ -1,5 +1,6 @@
 """Is the store's BigCommerce connection healthy: its token accepted, our webhooks active, the widget's
-script on every storefront, BigCommerce's events arriving and being processed.
+scripts on every storefront (the widget, and the head script that keeps its room where the 10-script limit
+leaves space for it), BigCommerce's events arriving and being processed.
 
 What the app last found is kept on the store (`Store.connection_health`), written whenever it registers
 hooks and scripts (install, reconciliation) and when the merchant asks for a check, so pages read it
@@ -15,12 +16,13 @@ from django.utils import timezone
 from stores.bigcommerce import errors
 from stores.bigcommerce.client import BigCommerceClient
 from stores.bigcommerce.connection import (
-    SCRIPT_NAME,
     WEBHOOK_SCOPES,
     client_for,
+    script_role,
+    scripts_plan,
     storefront_channels,
+    wanted_scripts,
     webhook_destination,
-    widget_src,
 )
 from stores.models import Store, WebhookEvent
 
@@ -32,12 +34,18 @@ CHECK_TIMEOUT = (3.05, 8)
 
 def connection_health_record(*, store: Store, webhooks_active: int, channels: int, scripts_installed: int) -> dict:
     """Remember what the app found (or just made sure of) on BigCommerce: the token worked, how many of
-    our webhook scopes are active, how many storefront channels carry the widget's script."""
+    our webhook scopes are active, how many storefront channels carry the widget's scripts, and the head
+    scripts the plan (`scripts_plan`) has room for, made sure of with them."""
+    space = sum("space" in roles for roles in scripts_plan(range(1, channels + 1)).values())
     health = {
         "checked_at": timezone.now().isoformat(),
         "token": "ok",
         "webhooks": {"expected": len(WEBHOOK_SCOPES), "active": webhooks_active},
-        "scripts": {"channels": channels, "installed": scripts_installed},
+        "scripts": {
+            "channels": channels,
+            "installed": scripts_installed,
+            "space": {"expected": space, "installed": space},
+        },
     }
     store.connection_health = health
     store.save(update_fields=["connection_health"])  # a save, so the tenant cache forgets the old value
@@ -86,19 +94,38 @@ def _webhooks(client: BigCommerceClient) -> dict:
 
 
 def _scripts(store: Store, client: BigCommerceClient) -> dict:
+    """Per storefront channel, are the scripts the plan gives it there, enabled and current (the widget's
+    address; the head script's code)? A channel counts as installed when nothing it should carry is
+    missing; `space` counts the head scripts on their own."""
     channels = storefront_channels(client=client)
-    src = widget_src(store)
-    ours = {
-        script.get("channel_id") or 1
-        for script in client.iter_v3("/v3/content/scripts")
-        if script.get("name") == SCRIPT_NAME and script.get("src") == src and script.get("enabled", True)
-    }
-    without = [channel for channel in channels if channel["id"] not in ours]
+    plan = scripts_plan(channel["id"] for channel in channels)
+    wanted = wanted_scripts(store)
+    present: set[tuple[int, str]] = set()
+    for script in client.iter_v3("/v3/content/scripts"):
+        role = script_role(script)
+        if role in wanted and script.get("enabled", True) and _current(script, wanted[role]):
+            present.add((script.get("channel_id") or 1, role))
+    missing = []
+    for channel in channels:
+        lacking = [role for role in plan.get(channel["id"], ["widget"]) if (channel["id"], role) not in present]
+        if lacking:
+            missing.append({"id": channel["id"], "name": channel["name"], "missing": lacking})
+    expected_space = [channel_id for channel_id, roles in plan.items() if "space" in roles]
     return {
         "channels": len(channels),
-        "installed": len(channels) - len(without),
-        "missing_channels": [{"id": c["id"], "name": c["name"]} for c in without],
+        "installed": len(channels) - len(missing),
+        "missing_channels": missing,
+        "space": {
+            "expected": len(expected_space),
+            "installed": sum((channel_id, "space") in present for channel_id in expected_space),
+        },
     }
+
+
+def _current(script: dict, wanted: dict) -> bool:
+    """The script does what ours should: same kind, place and code (widget address or inline html)."""
+    fields = ("kind", "location", "src") if wanted["kind"] == "src" else ("kind", "location", "html")
+    return all(script.get(field) == wanted[field] for field in fields)
 
 
 def webhook_inbox_summary(*, store: Store, now=None) -> dict:

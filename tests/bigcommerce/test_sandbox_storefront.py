@@ -96,3 +96,53 @@ def test_an_incomplete_choice_of_options_is_refused(sandbox, site):
 def test_an_unknown_store_host_is_a_404(sandbox):
     response = requests.get(sandbox.base_url + "/", headers={"Host": "store-nosuch.localhost"}, timeout=10)
     assert response.status_code == 404
+
+
+def test_head_scripts_are_rendered_in_the_head_and_inline_ones_verbatim(sandbox, site, access_token):
+    api = f"{sandbox.base_url}/stores/{STORE_HASH}/v3/content/scripts"
+    common = {"visibility": "storefront", "consent_category": "essential"}
+    head = {"name": "Room", "kind": "script_tag", "location": "head", "html": "<script>window.room = 1;</script>"}
+    footer = {"name": "Widget", "kind": "src", "src": "http://localhost:9/w.js", "load_method": "defer",
+              "location": "footer"}  # fmt: skip
+    for script in (head, footer):
+        response = requests.post(api, json={**script, **common}, headers={"X-Auth-Token": access_token}, timeout=10)
+        assert response.status_code == 200, response.text
+    page = Shopper(sandbox).get(site["product_url"].removeprefix(site["site_url"])).text
+    head_part, body_part = page.split("</head>")
+    assert head_part.rstrip().endswith("<script>window.room = 1;</script>")  # after the theme's styles
+    assert "window.room" not in body_part and "w.js" not in head_part
+    assert body_part.rstrip().endswith('<script defer src="http://localhost:9/w.js"></script>\n</body>\n</html>')
+
+
+@pytest.mark.parametrize(
+    "script,problem",
+    [
+        ({"kind": "script_tag", "html": "<p>no script</p>"}, "html"),
+        ({"kind": "script_tag", "html": "<script>unclosed()"}, "html"),
+        ({"kind": "script_tag", "html": "<script></script>" * 6}, "html"),
+        ({"kind": "script_tag", "html": "<script>" + "x" * 65536 + "</script>"}, "html"),
+        ({"kind": "script_tag", "html": "<script></script>", "src": "http://localhost:9/w.js"}, "src"),
+        ({"kind": "src", "src": "http://localhost:9/w.js", "html": "<script></script>"}, "html"),
+    ],
+    ids=["no-script", "unclosed", "six-tags", "too-long", "tag-with-src", "src-with-html"],
+)
+def test_the_scripts_api_refuses_what_bigcommerce_refuses(sandbox, access_token, script, problem):
+    api = f"{sandbox.base_url}/stores/{STORE_HASH}/v3/content/scripts"
+    body = {"name": "Odd", "location": "head", "visibility": "storefront", **script}
+    response = requests.post(api, json=body, headers={"X-Auth-Token": access_token}, timeout=10)
+    assert response.status_code == 422 and problem in response.json()["errors"], response.text
+
+
+def test_the_plain_theme_reserves_no_space_and_keeps_the_flag_through_add_to_cart(sandbox, site):
+    shopper = Shopper(sandbox)
+    path = site["product_url"].removeprefix(site["site_url"])
+    assert "<div data-backorder-slot>" in shopper.get(path).text
+    page = shopper.get(path + "?theme=plain").text
+    assert "<div data-backorder-slot>" not in page and 'action="/cart.php?theme=plain"' in page
+    added = shopper.post("/cart.php?theme=plain", product_form(page))
+    assert (added.status_code, added.headers["Location"]) == (303, "/cart.php?theme=plain")
+    cart = shopper.get(added.headers["Location"]).text
+    assert "data-item-row" in cart and 'class="cart-totals"' in cart
+    assert "<div data-backorder-slot>" not in cart and "<div data-backorder-line>" not in cart
+    themed = shopper.get("/cart.php").text
+    assert "<div data-backorder-slot>" in themed and "<div data-backorder-line>" in themed

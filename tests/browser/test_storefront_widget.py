@@ -3,7 +3,11 @@
 The app runs on a live server; the storefront is the sandbox store's own host (another origin), with the
 widget script the app registered through the Scripts API, exactly as a shopper's browser would meet it.
 The lamp has three colours: Red (5 in stock), Blue (sold out, backorders on, 10 days) and Green (sold out,
-its own policy switches backorders off); two in-stock lamp parts share its category.
+its own policy switches backorders off); two in-stock lamp parts share its category. A desk lamp without
+options is sold out (backorders on), so its page opens on a backorder.
+
+`?theme=plain` serves the pages as an unmodified Cornerstone theme would: no `[data-backorder-slot]`, no
+`[data-backorder-line]`; the app's head script keeps the widget's room there.
 """
 
 import re
@@ -45,6 +49,7 @@ class DemoStore:
     red: int
     blue: int
     green: int
+    desk_path: str
 
     def ships_by(self, days: int = 10) -> str:
         return texts.date_text(store_today(self.store) + timedelta(days=days), "en")
@@ -73,8 +78,12 @@ def _lamp_shop(sandbox: SandboxServer) -> dict[str, int]:
             catalog.create_product(shop, {"name": name, "type": "physical", "weight": 1, "price": 9.95,
                                           "categories": [lamps], "inventory_tracking": "product",
                                           "inventory_level": stock})  # fmt: skip
+        desks = catalog.create_category(shop, "Desk")["id"]
+        desk = catalog.create_product(shop, {"name": "Desk Lamp", "type": "physical", "weight": 1, "price": 29.95,
+                                             "categories": [desks], "inventory_tracking": "product",
+                                             "inventory_level": 0})  # fmt: skip
         red, blue, green = lamp["_variant_ids"]
-        return {"red": red, "blue": blue, "green": green}
+        return {"red": red, "blue": blue, "green": green, "desk_path": desk["custom_url"]["url"]}
 
 
 @pytest.fixture(autouse=True)
@@ -122,12 +131,44 @@ def demo(django_db_setup, django_db_blocker, live_server) -> DemoStore:
             call_command("flush", verbosity=0, interactive=False)  # what a transactional test leaves behind
 
 
+WIDGET_JS = re.compile(r".*/widget\.js$")
+
+
+class AfterFirstPaint:
+    """The widget's script arrives only once the page was painted, as on a real network: on loopback it
+    would run before the first paint, where nothing it adds could count as a layout shift."""
+
+    def __init__(self, page) -> None:
+        self.page, self.held = page, []
+        page.route(WIDGET_JS, self.hold)
+
+    def hold(self, route) -> None:
+        self.held.append(route)
+
+    def release(self) -> None:
+        self.page.wait_for_function("() => performance.getEntriesByType('paint').length > 0")
+        for _ in range(100):
+            if self.held:
+                break
+            self.page.wait_for_timeout(50)  # lets Playwright hand over the page's request for the script
+        assert self.held, "the page asked for no widget"
+        for route in self.held:
+            route.continue_()
+        self.page.unroute(WIDGET_JS, self.hold)
+
+
+def open_painted(page, url: str) -> None:
+    widget = AfterFirstPaint(page)
+    page.goto(url, wait_until="commit")
+    widget.release()
+
+
 def choose(page, colour: str) -> None:
     page.select_option("[data-product-attribute] select", label=colour)
 
 
 def open_lamp(page, demo: DemoStore, query: str = "") -> None:
-    page.goto(demo.lamp_url + query)
+    open_painted(page, demo.lamp_url + query)
     expect(page.locator(".bo-card")).to_be_visible()
 
 
@@ -253,6 +294,115 @@ def test_when_the_api_hangs_the_widget_gives_up_after_1_5_s_without_a_trace(page
     page.click("#form-action-addToCart")
     expect(page.locator("[data-item-row]")).to_have_count(1)
     assert time.monotonic() - started < 8
+
+
+# -- a theme that reserved no space (the head script keeps the widget's room) ---------------------------------
+
+PLAIN = "?theme=plain"
+SEVEN_REM = 7 * 16  # px: the room kept for the widget (the root font size is 16px)
+
+
+def settled(page) -> None:
+    """Two frames later: layout shifts of what was just shown are reported."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))")
+
+
+def room(page, selector: str) -> dict:
+    """The place's kept room (its ::after) and the widget's own box in it, if any."""
+    return page.eval_on_selector(
+        selector,
+        """place => {
+        const after = getComputedStyle(place, "::after"), own = place.querySelector(":scope > .bo-own");
+        return {kept: after.content !== "none" ? parseFloat(after.minHeight) : 0,
+                own: own ? own.getBoundingClientRect().height : null};
+    }""",
+    )
+
+
+def test_the_head_script_is_in_the_head_and_does_nothing_where_the_theme_has_a_slot(page, demo):
+    open_lamp(page, demo)
+    assert page.evaluate("() => !!window.__backorderSpace && document.head.lastElementChild.tagName") == "STYLE"
+    assert room(page, "form[data-cart-item-add]") == {"kept": 0, "own": None}
+    expect(page.locator("[data-backorder-slot] .bo-card")).to_be_visible()
+    assert_nothing_moved(page)
+
+
+def test_without_a_slot_the_widget_takes_the_kept_room_and_nothing_moves(page, demo):
+    button, message = page.locator("#form-action-addToCart"), page.locator(".bo-msg")
+    open_painted(page, demo.site + demo.desk_path + PLAIN)  # sold out, backorders on: a backorder from the start
+    expect(button).to_have_value("Backorder")
+    expect(message).to_have_text(f"Ships by {demo.ships_by()}")
+    assert page.locator("[data-backorder-slot]").count() == 0
+    assert room(page, "form[data-cart-item-add]") == {"kept": 0, "own": SEVEN_REM}
+    settled(page)
+    assert_nothing_moved(page)
+
+    open_painted(page, demo.lamp_url + PLAIN)  # Red: in stock
+    expect(message).to_have_text("In stock")
+    assert room(page, "form[data-cart-item-add]") == {"kept": 0, "own": SEVEN_REM}  # above the fold: kept
+    choose(page, "Blue")
+    expect(button).to_have_value("Backorder")
+    choose(page, "Green")  # sold out: the notify-me row and the alternatives fit in the room too
+    expect(page.locator(".bo-alt a")).to_have_text(["Harbor Bulb", "Harbor Lamp Shade"])
+    email = page.get_by_label("Your e-mail address")
+    email.press("Enter")  # the box sits in the add-to-cart form: the empty field must not block or submit it
+    expect(message).to_have_text("Please enter a valid e-mail address.")
+    assert page.url == demo.lamp_url + PLAIN
+    settled(page)
+    assert_nothing_moved(page)
+
+
+def test_below_the_fold_the_room_nobody_saw_is_given_back_without_moving_anything(page, demo):
+    page.set_viewport_size({"width": 1280, "height": 360})  # the end of the form is below the fold
+    open_painted(page, demo.lamp_url + PLAIN)
+    expect(page.locator(".bo-msg")).to_have_text("In stock")
+    page.wait_for_function("() => document.querySelector('.bo-own').style.minHeight === '0px'")
+    assert room(page, "form[data-cart-item-add]")["own"] < SEVEN_REM / 2
+    settled(page)
+    assert_nothing_moved(page)
+
+
+def test_without_a_slot_the_cart_shows_its_labels_and_date_in_the_kept_room(page, demo):
+    open_lamp(page, demo, PLAIN)
+    widget = AfterFirstPaint(page)
+    page.click("#form-action-addToCart")
+    expect(page).to_have_url(demo.site + "/cart.php" + PLAIN)  # the flag stays through add-to-cart
+    widget.release()
+    expect(page.locator("[data-item-row] .cart-item-name .bo-line")).to_have_text("In stock")
+    assert room(page, ".cart-totals") == {"kept": 0, "own": SEVEN_REM}  # an in-stock cart: the room stays, empty
+    settled(page)
+    assert_nothing_moved(page)
+
+    open_lamp(page, demo, PLAIN)
+    choose(page, "Blue")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Backorder")
+    widget = AfterFirstPaint(page)
+    page.click("#form-action-addToCart")
+    expect(page).to_have_url(demo.site + "/cart.php" + PLAIN)
+    widget.release()
+    rows = page.locator("[data-item-row]")
+    expect(rows).to_have_count(2)
+    assert page.locator("[data-backorder-slot], [data-backorder-line]").count() == 0
+    expect(rows.nth(1).locator(".cart-item-name .bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    expect(page.locator(".cart-totals > li.bo-own .bo-msg")).to_have_text(f"Your order ships by {demo.ships_by()}")
+    expect(page.get_by_label("Available items first")).to_be_visible()
+    assert room(page, ".cart-totals") == {"kept": 0, "own": SEVEN_REM}
+    assert room(page, "[data-item-row] .cart-item-name")["kept"] == 0
+    settled(page)
+    assert_nothing_moved(page)
+
+
+@pytest.mark.parametrize("height,kept", [(900, SEVEN_REM), (360, 0)], ids=["seen", "below-the-fold"])
+def test_when_the_widget_never_comes_the_room_stays_only_where_it_was_seen(page, demo, console_errors_expected,
+                                                                          height, kept):  # fmt: skip
+    console_errors_expected.append(r"widget\.js|net::ERR_FAILED")
+    page.set_viewport_size({"width": 1280, "height": height})
+    page.route(WIDGET_JS, lambda route: route.abort())
+    page.goto(demo.lamp_url + PLAIN, wait_until="load")
+    settled(page)
+    assert page.evaluate("() => !!window.__backorderSpace && !window.__backorderWidget")
+    assert room(page, "form[data-cart-item-add]") == {"kept": kept, "own": None}
+    assert_nothing_moved(page)
 
 
 def _eventually(check, seconds: float = 5.0) -> bool:

@@ -42,9 +42,11 @@ def test_install_creates_the_store_registers_hooks_and_scripts_and_copies_the_ca
     hooks = sandbox_hooks(bigcommerce)
     assert sorted(h["scope"] for h in hooks) == sorted(bc_connection.WEBHOOK_SCOPES)
     assert {h["destination"] for h in hooks} == {f"{settings.APP_BASE_URL}/bigcommerce/webhooks"}
-    scripts = sandbox_scripts(bigcommerce)
-    assert [s["src"] for s in scripts] == [f"{settings.APP_BASE_URL}/storefront/{store.public_key}/widget.js"]
-    assert scripts[0]["load_method"] == "defer" and scripts[0]["auto_uninstall"] is True
+    scripts = {s["location"]: s for s in sandbox_scripts(bigcommerce)}  # the widget, and its head script
+    assert sorted(scripts) == ["footer", "head"]
+    assert scripts["footer"]["src"] == f"{settings.APP_BASE_URL}/storefront/{store.public_key}/widget.js"
+    assert scripts["footer"]["load_method"] == "defer" and scripts["footer"]["auto_uninstall"] is True
+    assert scripts["head"]["kind"] == "script_tag" and scripts["head"]["auto_uninstall"] is True
     assert store.storefront_origins == [f"https://store-{STORE_HASH}.mybigcommerce.com"]
     summary = bigcommerce.store_summary(STORE_HASH)
     with schema_context(store.schema_name):
@@ -73,7 +75,7 @@ def test_installing_again_creates_no_duplicate_store_hooks_or_scripts(bigcommerc
     assert Store.objects.merchants().count() == 1
     assert installed_store().access_token != first_token
     assert len(sandbox_hooks(bigcommerce)) == len(bc_connection.WEBHOOK_SCOPES)
-    assert len(sandbox_scripts(bigcommerce)) == 1
+    assert len(sandbox_scripts(bigcommerce)) == 2  # the widget and its head script, on the one channel
 
 
 def test_an_external_install_returns_to_bigcommerce(bigcommerce):

@@ -2,11 +2,14 @@
 
 Both are scoped to the calling app (client_id): an app never sees another app's hooks or scripts.
 Sandbox policy for unconfirmed limits: more than 10 hooks per scope, a second hook for the same scope and
-destination, or an 11th script are refused with 422.
+destination, or an 11th script are refused with 422. Scripts follow the reference (scripts.v3.yml and the
+Scripts API guide): `src` kinds carry no `html`; `script_tag` kinds carry no `src` and an `html` of at most
+65,536 characters holding complete `<script>` tags, one to five ("up to five `<script>` tags in a single call").
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -17,6 +20,8 @@ from stores.bigcommerce.sandbox.state import iso8601, utcnow
 
 MAX_HOOKS_PER_SCOPE = 10
 MAX_SCRIPTS_PER_APP = 10
+MAX_SCRIPT_HTML = 65536
+MAX_INLINE_SCRIPT_TAGS = 5
 
 router = Router()
 
@@ -149,8 +154,19 @@ def _validate_script(ctx: Ctx, script: dict[str, Any]) -> None:
             raise invalid("JSON data is missing or invalid", **{field: f"must be one of {', '.join(choices)}"})
     if script["kind"] == "src" and not script.get("src"):
         raise invalid("JSON data is missing or invalid", src="required when kind is src")
-    if script["kind"] == "script_tag" and "<script" not in (script.get("html") or ""):
-        raise invalid("JSON data is missing or invalid", html="must contain a <script> tag")
+    if script["kind"] == "src" and script.get("html"):
+        raise invalid("JSON data is missing or invalid", html="must be empty when kind is src")
+    if script["kind"] == "script_tag":
+        html = script.get("html") or ""
+        opened = len(re.findall(r"<script\b", html, re.IGNORECASE))
+        closed = len(re.findall(r"</script\s*>", html, re.IGNORECASE))
+        if not 1 <= opened <= MAX_INLINE_SCRIPT_TAGS or closed != opened:
+            raise invalid("JSON data is missing or invalid",
+                          html=f"must hold one to {MAX_INLINE_SCRIPT_TAGS} complete <script> tags")  # fmt: skip
+        if len(html) > MAX_SCRIPT_HTML:
+            raise invalid("JSON data is missing or invalid", html=f"must be at most {MAX_SCRIPT_HTML} characters")
+        if script.get("src"):
+            raise invalid("JSON data is missing or invalid", src="must be empty when kind is script_tag")
     if script["channel_id"] not in ctx.store.channels:
         raise invalid("JSON data is missing or invalid", channel_id="unknown channel")
     if script["visibility"] in ("all_pages", "checkout") and "store_content_checkout" not in ctx.install.scopes:

@@ -5,8 +5,11 @@ A store's storefront answers on its own host, `http://store-<hash>.localhost:<sa
 `/sunny-tee-001/`; `/products.php?product_id=N` redirects there), `/cart.php` (GET the cart, POST
 `action=add|remove`), `POST /checkout` (places a real sandbox order, with the cart's id, so the order webhook
 fires). The cart lives in the sandbox, one per browser (a cookie). `?lang=de` on any page sets the page's
-language. Scripts registered through the Scripts API (channel 1, enabled, storefront or all pages) are
-injected as BigCommerce does: `src` scripts as tags with their load method, in the head or the footer.
+language; `?theme=plain` serves the product and cart pages as an unmodified Cornerstone theme would, without
+the space the app's install notes ask a theme to reserve (`[data-backorder-slot]`, `[data-backorder-line]`),
+and keeps the flag through add-to-cart. Scripts registered through the Scripts API (channel 1, enabled,
+storefront or all pages) are injected as Stencil's `{{head.scripts}}` and `{{footer.scripts}}` do: `src`
+scripts as tags with their load method, `script_tag` ones verbatim, in the head or at the end of the body.
 
 Control: `POST /_sandbox/stores/{hash}/storefront` points the store's default channel site at this storefront
 (so an app installed afterwards learns it as the storefront origin) and returns the storefront's URLs.
@@ -86,12 +89,13 @@ def handle(sandbox: SandboxServer, method: str, path: str, query: dict[str, list
     lang = (query.get("lang") or ["en"])[-1]
     if not LANG.match(lang):
         lang = "en"
+    plain = (query.get("theme") or [""])[-1] == "plain"
     with sandbox.state.lock:
         store = sandbox.state.stores.get(store_hash or "")
         if store is None:
             return Reply(404, f"<h1>No sandbox store {store_hash!r}</h1>")
         cart_id = _cookie(headers.get("Cookie") or "", CART_COOKIE)
-        view = _View(store, cart_id, lang)
+        view = _View(store, cart_id, lang, plain)
         form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if method == "GET" and path == "/":
             return view.home()
@@ -127,8 +131,9 @@ def _int(value: str) -> int | None:
 class _View:
     """One storefront request (runs holding the sandbox lock)."""
 
-    def __init__(self, store: Store, cart_id: str, lang: str) -> None:
-        self.store, self.lang = store, lang
+    def __init__(self, store: Store, cart_id: str, lang: str, plain: bool = False) -> None:
+        self.store, self.lang, self.plain = store, lang, plain
+        self.cart_path = "/cart.php?theme=plain" if plain else "/cart.php"
         self.carts = _carts.setdefault(store, {})
         self.cart_data = self.carts.get(cart_id)
 
@@ -155,8 +160,9 @@ class _View:
         variants = [self.store.variants[vid] for vid in product["_variant_ids"] if vid in self.store.variants]
         category = next((self.store.categories[c]["name"] for c in product["categories"] if c in self.store.categories),
                         "Shop")  # fmt: skip
-        return self.render(200, product["name"], pages.product_body(product=product, variants=variants,
-                                                                    category=category))  # fmt: skip
+        body = pages.product_body(product=product, variants=variants, category=category, slots=not self.plain,
+                                  cart_path=self.cart_path)  # fmt: skip
+        return self.render(200, product["name"], body)
 
     def _rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -173,13 +179,14 @@ class _View:
         return rows
 
     def cart(self, *, error: str = "", status: int = 200) -> Reply:
-        body = pages.cart_body(cart_id=(self.cart_data or {}).get("id", ""), rows=self._rows(), error=error)
+        body = pages.cart_body(cart_id=(self.cart_data or {}).get("id", ""), rows=self._rows(), error=error,
+                               slots=not self.plain)  # fmt: skip
         return self.render(status, "Your Cart", body)
 
     def cart_change(self, form: dict[str, str]) -> Reply:
         if form.get("action") == "remove" and self.cart_data:
             self.cart_data["lines"] = [line for line in self.cart_data["lines"] if line["item_id"] != form.get("item")]
-            return Reply(303, None, {"Location": "/cart.php"})
+            return Reply(303, None, {"Location": self.cart_path})
         if form.get("action") != "add":
             return self.cart(error="Unknown cart action.", status=400)
         product = self.store.products.get(_int(form.get("product_id", "")) or 0)
@@ -205,7 +212,7 @@ class _View:
                                             "variant_id": variant_id, "quantity": quantity})  # fmt: skip
         else:
             line["quantity"] = min(line["quantity"] + quantity, MAX_QUANTITY)
-        return Reply(303, None, {"Location": "/cart.php", **headers})
+        return Reply(303, None, {"Location": self.cart_path, **headers})
 
     def checkout(self, form: dict[str, str]) -> Reply:
         """A storefront checkout: the cart becomes an order (with the cart's id, as BigCommerce records it)."""

@@ -3,7 +3,9 @@ form fields), so that a storefront script sees what it would see on a real store
 
 Additions a real theme would get from the app's install notes (docs/storefront-widget.md): the chosen
 variant on `form[data-cart-item-add][data-variant-id]`, product and variant ids on cart rows, and reserved
-space (`[data-backorder-slot]`, `[data-backorder-line]`) so the widget never moves the page.
+space (`[data-backorder-slot]`, `[data-backorder-line]`) so the widget never moves the page. With
+`slots=False` the pages have no reserved space, like an unmodified Cornerstone theme (the app's head script
+then keeps the widget's room).
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def home_body(products: list[dict[str, Any]], demo_product_id: int | None) -> st
     return f'<h1 class="page-heading">All products</h1><ul class="productGrid">{"".join(cards)}</ul>'
 
 
-def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], category: str) -> str:
+def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], category: str, slots: bool = True,
+                 cart_path: str = "/cart.php") -> str:  # fmt: skip
     """The product view: images, title, price, SKU, options (a select per option), quantity, add to cart."""
     first = variants[0] if variants else {"id": "", "sku": product["sku"], "option_values": []}
     chosen = {value["id"] for value in first["option_values"]}
@@ -125,7 +128,7 @@ def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], cat
 <h1 class="productView-title">{escape(product["name"])}</h1>
 <div class="productView-price"><span class="price price--withoutTax" data-product-price-without-tax>{money(first.get("calculated_price") or product["calculated_price"])}</span></div>
 <dl class="productView-info"><dt class="productView-info-name">SKU:</dt><dd class="productView-info-value" data-product-sku>{escape(first["sku"])}</dd></dl>
-<form class="form" method="post" action="/cart.php" enctype="application/x-www-form-urlencoded" data-cart-item-add data-variant-id="{first["id"]}">
+<form class="form" method="post" action="{escape(cart_path)}" enctype="application/x-www-form-urlencoded" data-cart-item-add data-variant-id="{first["id"]}">
 <input type="hidden" name="action" value="add">
 <input type="hidden" name="product_id" value="{product["id"]}">
 <div data-product-option-change>{"".join(fields)}</div>
@@ -138,7 +141,7 @@ def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], cat
 </div></div>
 <div class="form-action"><input id="form-action-addToCart" data-wait-message="Adding to cart…" class="button button--primary" type="submit" value="Add to Cart"></div>
 </form>
-<div data-backorder-slot></div>
+{"<div data-backorder-slot></div>" if slots else ""}
 </section>
 <article class="productView-description"><h2>Description</h2>{product["description"]}</article>
 </div>
@@ -148,18 +151,19 @@ def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], cat
 """  # noqa: E501
 
 
-def cart_body(*, cart_id: str, rows: list[dict[str, Any]], error: str = "") -> str:
+def cart_body(*, cart_id: str, rows: list[dict[str, Any]], error: str = "", slots: bool = True) -> str:
     """The cart: one row per line with its product and variant ids, totals, and a sandbox checkout."""
     if not rows:
         notice = f'<p class="alertBox" role="alert">{escape(error)}</p>' if error else ""
         return f'<h1 class="page-heading">Your Cart (0 items)</h1>{notice}<p>Your cart is empty. <a href="/">Keep shopping</a>.</p>'  # noqa: E501
     lines, total = [], 0.0
+    line_slot, slot = ("<div data-backorder-line></div>", "<div data-backorder-slot></div>") if slots else ("", "")
     for row in rows:
         total += row["price"] * row["quantity"]
         options = "".join(f"<dt>{escape(name)}:</dt> <dd>{escape(value)}</dd> " for name, value in row["options"])
         lines.append(f"""<tr class="cart-item" data-item-row data-product-id="{row["product_id"]}" data-variant-id="{row["variant_id"]}">
 <td class="cart-item-block cart-item-figure"><div class="cart-item-image" style="background:{row["swatch"]}"></div></td>
-<td class="cart-item-block cart-item-title"><h4 class="cart-item-name"><a href="{escape(row["url"])}">{escape(row["name"])}</a></h4><dl class="definitionList">{options}</dl><div data-backorder-line></div></td>
+<td class="cart-item-block cart-item-title"><h4 class="cart-item-name"><a href="{escape(row["url"])}">{escape(row["name"])}</a></h4><dl class="definitionList">{options}</dl>{line_slot}</td>
 <td class="cart-item-block cart-item-info"><span class="cart-item-value">{money(row["price"])}</span></td>
 <td class="cart-item-block cart-item-info cart-item-quantity"><label class="is-srOnly" for="qty-{row["item_id"]}">Quantity</label><input class="form-input cart-item-qty-input" id="qty-{row["item_id"]}" name="qty-{row["item_id"]}" value="{row["quantity"]}" data-cart-itemid="{row["item_id"]}" readonly></td>
 <td class="cart-item-block cart-item-info"><strong class="cart-item-value">{money(row["price"] * row["quantity"])}</strong>
@@ -175,7 +179,7 @@ def cart_body(*, cart_id: str, rows: list[dict[str, Any]], error: str = "") -> s
 <tbody class="cart-list">{"".join(lines)}</tbody>
 </table>
 <div class="cart-bottom">
-<div data-backorder-slot></div>
+{slot or "<div></div>"}
 <div>
 <ul class="cart-totals"><li class="cart-total"><span>Subtotal:</span><span>{money(total)}</span></li>
 <li class="cart-total cart-total-grandTotal"><span>Grand total:</span><span>{money(total)}</span></li></ul>

@@ -12,7 +12,7 @@ class NotificationsConfig(AppConfig):
         incentive_mail.listeners_connect()  # incentive offers (backorder.incentive_offered)
         from notifications import services
 
-        services.listeners_connect()  # confirmations, ready to ship, shipped, cancelled, notify-me, merchant alerts
+        services.listeners_connect()  # shopper e-mails of the timeline, notify-me, merchant alerts
         from backorder.selectors_dashboard import OnboardingStep, onboarding_step_register
         from notifications.sample_email import sample_emails_sent
         from notifications.self_service import admin  # noqa: F401  (shopper data and link revocation, store admin)

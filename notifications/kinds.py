@@ -124,6 +124,15 @@ KINDS: dict[str, Kind] = {
             {**_ORDER, "line": {**_LINE, "status": "shipped"}, "tracking_number": "1Z999AA10123456784"},
         ),
         _shopper_kind(
+            "partly_refunded", "Partial refund",
+            "backorder_id, units_refunded, units_remaining, amount and currency (only when BigCommerce's refund "
+            "told the amount)",
+            {**ORDER_VARIABLES, **LINE_VARIABLES, "units_refunded": "Units the store refunded this time.",
+             "units_remaining": "Units of the line still to ship after this refund (0 = the rest has shipped).",
+             "amount": "The refunded amount with its currency ('' when unknown: then say no amount)."},
+            {**_ORDER, "line": {**_LINE, "quantity": 1}, "units_refunded": 1, "units_remaining": 1, "amount": ""},
+        ),
+        _shopper_kind(
             "cancelled", "Cancelled",
             "backorder_id, reason, refund ('refunded', 'refund_due', 'store' or 'none'), amount, currency",
             {**ORDER_VARIABLES, **LINE_VARIABLES, "reason": "Why it was cancelled (may be empty).",

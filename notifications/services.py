@@ -8,6 +8,10 @@ Rules (one e-mail per fact, whatever is replayed; the idempotency key names the 
 - fully allocated (set-based, `backorders.allocated`): "ready to ship" once per backorder
   (`backorder:<id>`), all rows of one allocation in one INSERT … SELECT.
 - shipped: once per backorder, with BigCommerce's tracking number when there is one.
+- partly_refunded (some of a backorder's units refunded in BigCommerce): once per refund step
+  (`backorder:<id>:<event id>`: each step is one timeline line, a replayed refund adds none), with the units
+  refunded, the units still to ship and, only when BigCommerce told it, the amount. A refund of every
+  remaining unit cancels the backorder instead: the `cancelled` e-mail, not this one.
 - cancelled: once per backorder, with the refund outcome. A cancellation the app refunds waits for the
   refund step (`bigcommerce_follow_up_done`); one done in BigCommerce (order cancelled or refunded there)
   is told at once ("the store handled it"). A backorder cancelled for lack of consent to a delay gets the
@@ -83,6 +87,20 @@ def on_shipped(*, backorder: Backorder, event: BackorderEvent, **_) -> None:
                  context={"tracking_number": tracking})  # fmt: skip
 
 
+def on_partly_refunded(*, backorder: Backorder, event: BackorderEvent, **_) -> None:
+    """Some units refunded in BigCommerce: how many, and how many are still to ship (shipped ones are not)."""
+    details = event.details or {}
+    units = int(details.get("units") or 0)
+    if units <= 0:
+        return
+    quantity = int(details.get("quantity") or backorder.quantity)
+    context = {"units_refunded": units, "units_remaining": max(0, quantity - backorder.quantity_shipped)}
+    if details.get("amount"):  # never guessed from the unit price: taxes, discounts and shipping vary
+        context.update(amount=str(details["amount"]), currency=details.get("currency") or backorder.currency)
+    shopper_mail(kind="partly_refunded", key=f"backorder:{backorder.pk}:{event.pk}", backorder=backorder,
+                 context=context)  # fmt: skip
+
+
 def on_cancelled(*, backorder: Backorder, event: BackorderEvent, **_) -> None:
     """Cancelled in BigCommerce (no refund step of ours): tell the shopper now; else wait for the refund."""
     if backorder.events.filter(kind=FOLLOW_UP_OWED).exists():
@@ -132,6 +150,7 @@ def listeners_connect() -> None:
     events.listen("backorder.captured", on_captured)
     events.listen("backorder.brought_forward", on_brought_forward)
     events.listen("backorder.shipped", on_shipped)
+    events.listen("backorder.partly_refunded", on_partly_refunded)
     events.listen("backorder.cancelled", on_cancelled)
     events.listen(f"backorder.{FOLLOW_UP_DONE}", on_cancellation_followed_up)
     events.listen("backorders.allocated", on_allocated)

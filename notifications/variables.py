@@ -127,6 +127,22 @@ def _line_kind(notification: Notification, ctx: dict, store, language: str) -> d
     return variables
 
 
+def _partly_refunded(notification: Notification, ctx: dict, store, language: str) -> dict:
+    """Units the store refunded in BigCommerce and what still comes: the numbers are the refund's (context),
+    the date and status today's. Once the rest was cancelled too, the cancellation e-mail says it all."""
+    backorder = _backorder(notification, ctx)
+    if backorder.status == Backorder.Status.CANCELLED:
+        raise NothingToSend("The backorder was cancelled since: the cancellation e-mail tells the shopper.")
+    amount = ctx.get("amount")
+    shipped = backorder.status == Backorder.Status.SHIPPED  # the rest has left since the refund
+    return {
+        **_line_kind(notification, ctx, store, language),
+        "units_refunded": int(ctx.get("units_refunded") or 0),
+        "units_remaining": 0 if shipped else int(ctx.get("units_remaining") or 0),
+        "amount": f"{amount} {ctx.get('currency') or backorder.currency}" if amount else "",
+    }
+
+
 def _refund_outcome(backorder: Backorder, ctx: dict) -> tuple[str, str]:
     """The refund as the enqueuer knew it, else as the timeline says now: refunded, refund_due, or pending
     (asked for, not done yet)."""
@@ -225,6 +241,7 @@ _BUILDERS = {
     "backorder_confirmation": _confirmation,
     "stock_alert_confirmation": _stock_alert,
     "back_in_stock": _stock_alert,
+    "partly_refunded": _partly_refunded,
     "merchant_new_backorder": _merchant_new_backorder,
     "merchant_cap_reached": _merchant_cap_reached,
     "merchant_digest": _merchant_digest,

@@ -18,6 +18,12 @@ erfolgt durch den Shop.{% else %}Dafür wurde keine Zahlung eingezogen.{% endif 
 _DASH_HTML = '<p><a href="{{ dashboard_url }}">Zum Dashboard</a></p>'
 _DASH_TEXT = "Dashboard: {{ dashboard_url }}"
 
+# A partial refund made in BigCommerce: what was refunded (an amount only when known), what is still to come.
+_PART_REFUNDED = "{{ store.name }} hat Ihnen {{ units_refunded }} Stück dieses nachbestellten Artikels erstattet{% if amount %} ({{ amount }}){% endif %}:"
+_PART_LEFT = '{% if units_remaining %}Noch für Sie offen: {{ units_remaining }} Stück{% if line.status == "allocated" %}; die Ware ist eingetroffen und wird für den Versand vorbereitet{% elif line.expected_ship_date %}, voraussichtlicher Versand bis {{ line.expected_ship_date }}{% else %}; Versand, sobald wieder vorrätig{% endif %}.{% else %}Alle übrigen Stück dieses Artikels wurden bereits versendet.{% endif %}'
+_PART_ITEM_HTML = "<p><strong>{{ line.product_name }}</strong>{% if line.sku %} ({{ line.sku }}){% endif %}</p>"
+_PART_ITEM_TEXT = "{{ line.product_name }}{% if line.sku %} ({{ line.sku }}){% endif %}"
+
 TEMPLATES = {
     "backorder_confirmation": t(
         "Ihre Nachbestellung bei {{ store.name }} (Bestellung {{ order_id }})",
@@ -131,6 +137,11 @@ Sendungsnummer: {{{{ tracking_number }}}}
 {{% endif %}}
 
 {_SELF_TEXT}""",
+    ),
+    "partly_refunded": t(
+        "Teilerstattung Ihrer Nachbestellung (Bestellung {{ order_id }})",
+        f"<p>{_HI}</p>\n<p>{_PART_REFUNDED}</p>\n{_PART_ITEM_HTML}\n<p>{_PART_LEFT} Sie müssen nichts weiter tun.</p>\n{_SELF_HTML}",
+        f"{_HI}\n\n{_PART_REFUNDED}\n{_PART_ITEM_TEXT}\n\n{_PART_LEFT} Sie müssen nichts weiter tun.\n\n{_SELF_TEXT}",
     ),
     "cancelled": t(
         "Ihre Nachbestellung wurde storniert (Bestellung {{ order_id }})",

@@ -14,6 +14,13 @@ _SELF_HTML = """<p><a href="{{ self_service_url }}" style="color:{{ store.accent
 ships or cancel</a></p>"""
 _SELF_TEXT = "Your order, how it ships, cancelling: {{ self_service_url }}"
 
+# A partial refund made in BigCommerce: what was refunded (an amount only when known), what is still to come.
+_PART_REFUNDED = "{{ store.name }} has refunded {{ units_refunded }} {% if units_refunded == 1 %}unit{% else %}units{% endif %} of this backordered item{% if amount %} ({{ amount }}){% endif %}:"
+_PART_LEFT = '{% if units_remaining %}You still have {{ units_remaining }} {% if units_remaining == 1 %}unit{% else %}units{% endif %} on order{% if line.status == "allocated" %}, in stock and being prepared for shipping{% elif line.expected_ship_date %}, expected to ship by {{ line.expected_ship_date }}{% else %}; {% if units_remaining == 1 %}it ships as soon as it is{% else %}they ship as soon as they are{% endif %} back in stock{% endif %}.{% else %}The rest of this item has already shipped.{% endif %}'
+_PART_HI = "Hello{% if shopper.name %} {{ shopper.name }}{% endif %},"
+_PART_ITEM_HTML = "<p><strong>{{ line.product_name }}</strong>{% if line.sku %} ({{ line.sku }}){% endif %}</p>"
+_PART_ITEM_TEXT = "{{ line.product_name }}{% if line.sku %} ({{ line.sku }}){% endif %}"
+
 TEMPLATES = {
     "backorder_confirmation": t(
         "Your backorder with {{ store.name }} (order {{ order_id }})",
@@ -150,6 +157,11 @@ Tracking number: {{ tracking_number }}
 
 """
         + _SELF_TEXT,
+    ),
+    "partly_refunded": t(
+        "Part of your backorder was refunded (order {{ order_id }})",
+        f"<p>{_PART_HI}</p>\n<p>{_PART_REFUNDED}</p>\n{_PART_ITEM_HTML}\n<p>{_PART_LEFT} You do not need to do anything.</p>\n{_SELF_HTML}",
+        f"{_PART_HI}\n\n{_PART_REFUNDED}\n{_PART_ITEM_TEXT}\n\n{_PART_LEFT} You do not need to do anything.\n\n{_SELF_TEXT}",
     ),
     "cancelled": t(
         "Your backorder was cancelled (order {{ order_id }})",

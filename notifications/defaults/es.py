@@ -18,6 +18,12 @@ se cobró nada por este artículo.{% endif %}"""
 _DASH_HTML = '<p><a href="{{ dashboard_url }}">Abrir el panel</a></p>'
 _DASH_TEXT = "Panel: {{ dashboard_url }}"
 
+# A partial refund made in BigCommerce: what was refunded (an amount only when known), what is still to come.
+_PART_REFUNDED = "{{ store.name }} te ha reembolsado {{ units_refunded }} {% if units_refunded == 1 %}unidad{% else %}unidades{% endif %} de este artículo pendiente{% if amount %} ({{ amount }}){% endif %}:"
+_PART_LEFT = '{% if units_remaining %}Te {% if units_remaining == 1 %}queda {{ units_remaining }} unidad pendiente{% else %}quedan {{ units_remaining }} unidades pendientes{% endif %}{% if line.status == "allocated" %}, ya en stock y en preparación para el envío{% elif line.expected_ship_date %}, con envío previsto antes del {{ line.expected_ship_date }}{% else %}, con envío en cuanto vuelva a estar disponible{% endif %}.{% else %}El resto de este artículo ya se ha enviado.{% endif %}'
+_PART_ITEM_HTML = "<p><strong>{{ line.product_name }}</strong>{% if line.sku %} ({{ line.sku }}){% endif %}</p>"
+_PART_ITEM_TEXT = "{{ line.product_name }}{% if line.sku %} ({{ line.sku }}){% endif %}"
+
 TEMPLATES = {
     "backorder_confirmation": t(
         "Tu pedido pendiente en {{ store.name }} (pedido {{ order_id }})",
@@ -123,6 +129,11 @@ Aceptar la nueva fecha o cancelar: {{ self_service_url }}
         + _LINE_TEXT
         + "\n{% if tracking_number %}\nNúmero de seguimiento: {{ tracking_number }}\n{% endif %}\n\n"
         + _SELF_TEXT,
+    ),
+    "partly_refunded": t(
+        "Reembolso parcial de tu artículo pendiente (pedido {{ order_id }})",
+        f"<p>{_HI}</p>\n<p>{_PART_REFUNDED}</p>\n{_PART_ITEM_HTML}\n<p>{_PART_LEFT} No tienes que hacer nada.</p>\n{_SELF_HTML}",
+        f"{_HI}\n\n{_PART_REFUNDED}\n{_PART_ITEM_TEXT}\n\n{_PART_LEFT} No tienes que hacer nada.\n\n{_SELF_TEXT}",
     ),
     "cancelled": t(
         "Tu artículo ha sido cancelado (pedido {{ order_id }})",

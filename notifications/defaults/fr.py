@@ -19,6 +19,12 @@ article.{% endif %}"""
 _DASH_HTML = '<p><a href="{{ dashboard_url }}">Ouvrir le tableau de bord</a></p>'
 _DASH_TEXT = "Tableau de bord : {{ dashboard_url }}"
 
+# A partial refund made in BigCommerce: what was refunded (an amount only when known), what is still to come.
+_PART_REFUNDED = "{{ store.name }} vous a remboursé {{ units_refunded }} {% if units_refunded == 1 %}unité{% else %}unités{% endif %} de cet article en réassort{% if amount %} ({{ amount }}){% endif %} :"
+_PART_LEFT = "{% if units_remaining %}Il vous reste {{ units_remaining }} {% if units_remaining == 1 %}unité{% else %}unités{% endif %} en commande{% if line.status == \"allocated\" %}, en stock et en cours de préparation pour l'expédition{% elif line.expected_ship_date %}, expédition prévue d'ici le {{ line.expected_ship_date }}{% else %}, expédition dès le retour en stock{% endif %}.{% else %}Le reste de cet article a déjà été expédié.{% endif %}"
+_PART_ITEM_HTML = "<p><strong>{{ line.product_name }}</strong>{% if line.sku %} ({{ line.sku }}){% endif %}</p>"
+_PART_ITEM_TEXT = "{{ line.product_name }}{% if line.sku %} ({{ line.sku }}){% endif %}"
+
 TEMPLATES = {
     "backorder_confirmation": t(
         "Votre commande en réassort chez {{ store.name }} (commande {{ order_id }})",
@@ -124,6 +130,11 @@ Accepter la nouvelle date ou annuler : {{ self_service_url }}
         + _LINE_TEXT
         + "\n{% if tracking_number %}\nNuméro de suivi : {{ tracking_number }}\n{% endif %}\n\n"
         + _SELF_TEXT,
+    ),
+    "partly_refunded": t(
+        "Remboursement partiel de votre article en réassort (commande {{ order_id }})",
+        f"<p>{_HI}</p>\n<p>{_PART_REFUNDED}</p>\n{_PART_ITEM_HTML}\n<p>{_PART_LEFT} Vous n'avez rien à faire.</p>\n{_SELF_HTML}",
+        f"{_HI}\n\n{_PART_REFUNDED}\n{_PART_ITEM_TEXT}\n\n{_PART_LEFT} Vous n'avez rien à faire.\n\n{_SELF_TEXT}",
     ),
     "cancelled": t(
         "Votre article a été annulé (commande {{ order_id }})",

@@ -8,7 +8,7 @@ from backorder import sync
 from backorder.models import CatalogSync
 from stores.bigcommerce.connection import client_for
 from stores.models import Store
-from stores.tasks import enqueue_for_connected_stores, store_task
+from stores.tasks import enqueue_for_connected_stores, enqueue_for_store, store_task
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +96,27 @@ def incentives_due() -> dict:
 def incentives_due_all() -> int:
     """Hourly: queue `incentives_due` for every active store connected to BigCommerce."""
     return enqueue_for_connected_stores("backorder.tasks.incentives_due")
+
+
+@store_task
+def cancellations_follow_up_sweep() -> int:
+    """Cancellation follow-ups owed too long: queued again, or settled when the store is not connected."""
+    from backorder.services.cancellation import cancellations_follow_up_sweep as sweep
+
+    return sweep()
+
+
+def cancellations_follow_up_disconnected_all() -> int:
+    """Hourly: active stores that were connected and no longer are (reconciliation skips them) settle their
+    owed cancellation follow-ups, so their shoppers hear how they get their money."""
+    stores = (
+        Store.objects.merchants()
+        .filter(status=Store.Status.ACTIVE)
+        .exclude(connection=Store.Connection.CONNECTED)
+        .exclude(bigcommerce_store_hash="")
+    )
+    count = 0
+    for schema_name in stores.values_list("schema_name", flat=True):
+        enqueue_for_store("backorder.tasks.cancellations_follow_up_sweep", schema_name=schema_name)
+        count += 1
+    return count

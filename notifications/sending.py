@@ -34,6 +34,7 @@ from notifications import kinds
 from notifications.models import Notification
 from notifications.rendering import RenderedMessage, branding, render_message, template_for
 from notifications.sample_email import TEST_SUBJECT_PREFIX
+from notifications.self_service.links import access_versions_prefetched
 from notifications.variables import NothingToSend, variables_for
 
 logger = logging.getLogger(__name__)
@@ -134,18 +135,34 @@ def _message(row: Notification, rendered: RenderedMessage, *, store) -> tuple[Em
     return message, message_id
 
 
+def _self_service_pairs(rows: list[Notification]) -> list[tuple[int, str]]:
+    """The (order, address) of every shopper e-mail of the batch, whose self-service link it carries."""
+    pairs = []
+    for row in rows:
+        spec = kinds.KINDS.get(row.kind)  # an unknown kind fails in its own rendering, not here
+        if row.is_test or spec is None or spec.audience != kinds.SHOPPER:
+            continue
+        if row.backorder is not None:
+            pairs.append((row.backorder.order_id, row.backorder.customer_email))
+        elif row.order_id:
+            pairs.append((row.order_id, row.recipient))
+    return pairs
+
+
 def _send_batch(rows: list[Notification], *, store, outcome: Counter, connection_factory) -> None:
     templates: dict = {}
     ready: list[tuple[Notification, RenderedMessage]] = []
-    for row in rows:
-        try:
-            ready.append((row, _render(row, store=store, templates=templates)))
-        except NothingToSend as exc:
-            _finish(row, Status.CANCELLED, error=str(exc))
-            outcome["cancelled"] += 1
-        except Exception as exc:  # a template or data problem: retried later, failed in the end, never lost
-            logger.exception("Rendering notification %s failed", row.pk)
-            outcome[_retry_later(row, f"Rendering failed: {type(exc).__name__}: {exc}")] += 1
+    # One query for the batch's self-service link versions, not one per e-mail.
+    with access_versions_prefetched(_self_service_pairs(rows)):
+        for row in rows:
+            try:
+                ready.append((row, _render(row, store=store, templates=templates)))
+            except NothingToSend as exc:
+                _finish(row, Status.CANCELLED, error=str(exc))
+                outcome["cancelled"] += 1
+            except Exception as exc:  # a template or data problem: retried later, failed in the end, never lost
+                logger.exception("Rendering notification %s failed", row.pk)
+                outcome[_retry_later(row, f"Rendering failed: {type(exc).__name__}: {exc}")] += 1
     if not ready:
         return
     handed: set[int] = set()

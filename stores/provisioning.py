@@ -124,6 +124,7 @@ SCHEDULES = [
     ("Housekeeping", "stores.bigcommerce.tasks.housekeeping", 24 * 60),
     ("Delay consent deadlines", "notifications.consent.consent_deadlines_all", 60),
     ("Incentives after days of waiting", "backorder.tasks.incentives_due_all", 60),
+    ("Cancellations of disconnected stores", "backorder.tasks.cancellations_follow_up_disconnected_all", 60),
     ("Send due e-mails", "notifications.tasks.notifications_sweep", 1),
     ("Merchant digests and sync alerts", "notifications.tasks.notifications_hourly", 60),
 ]

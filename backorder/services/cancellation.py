@@ -5,7 +5,25 @@ it to `cancelled` on its timeline, then, after the commit and from a task (no ou
 or BigCommerce waits): (3) sends the stock adjustment, (4) adds one staff-note line to the BigCommerce
 order, (5) refunds the cancelled units through the refunds API, or raises a "refund due" task for the
 merchant when BigCommerce cannot (a shopper who cancels is always refunded), and (6) sets the order to
-Cancelled when every one of its lines is cancelled.
+Cancelled when every one of its lines is cancelled. The shopper's `cancelled` e-mail waits for that follow-up
+(FOLLOW_UP_DONE, with the refund outcome).
+
+When BigCommerce cannot be reached, the shopper is still told, within a bound:
+- The store is not connected (uninstalled, needs reconnecting) or BigCommerce refuses its token (the store
+  is then marked "needs reconnecting"): the follow-up is settled at once without BigCommerce.
+- BigCommerce keeps failing (5xx, no answer, rate limited; a refusal of the refund itself is a "refund due"
+  at once): each try is a FOLLOW_UP_FAILED line; the task fails and reconciliation queues it again, until the
+  follow-up has been owed for GIVE_UP_AFTER (24 h) with at least GIVE_UP_MIN_ATTEMPTS tries: then settled.
+- Settled means: a "refund due" task with the amount (units x unit price: no quote without BigCommerce) and
+  FOLLOW_UP_DONE with refund `refund_due` and `bigcommerce: false`; the shopper's e-mail says the store
+  refunds them. A follow-up that was not to refund settles with no refund at all.
+- Reconnected: reconciliation catches up, for CATCH_UP_FOR (7 days), the stock release, the note and the
+  order status of settled follow-ups (FOLLOW_UP_CAUGHT_UP), never a refund: the merchant has the task.
+- Reconciliation runs for connected stores only; an hourly job (backorder.tasks
+  .cancellations_follow_up_disconnected_all) settles the owed follow-ups of active stores that are not.
+- Idempotent: one worker per backorder at a time (an advisory lock: a duplicate task does nothing), the
+  settlement and FOLLOW_UP_DONE are written under the backorder's row lock and checked first, the "refund
+  due" task is one per backorder, and a follow-up done with BigCommerce is never run again.
 
 BigCommerce's stock at the end (sandbox semantics, docs/bigcommerce-sandbox.md):
 - Allocation took units off on-hand and qty_backordered, but BigCommerce's order line still says its units
@@ -29,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -49,6 +68,13 @@ from stores.bigcommerce import errors
 
 FOLLOW_UP_OWED = "bigcommerce_follow_up_owed"
 FOLLOW_UP_DONE = "bigcommerce_follow_up_done"
+FOLLOW_UP_FAILED = "bigcommerce_follow_up_failed"  # one per failed try while owed
+FOLLOW_UP_CAUGHT_UP = "bigcommerce_follow_up_caught_up"  # a follow-up settled without BigCommerce, done later
+# BigCommerce down (5xx, timeouts) for this long and this many tries: the shopper is not kept waiting longer.
+GIVE_UP_AFTER = timedelta(hours=24)
+GIVE_UP_MIN_ATTEMPTS = 3
+CATCH_UP_FOR = timedelta(days=7)  # after a reconnection, how old a settled follow-up may be to be caught up
+ADVISORY_NAMESPACE = "backorder.cancellation_follow_up"
 
 logger = logging.getLogger(__name__)
 
@@ -209,42 +235,174 @@ def _bigcommerce_follow_up_queue(backorder_id: int, refund: bool) -> None:
 
 def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None) -> dict:
     """Tell BigCommerce about a cancelled backorder; every step compares before writing, so running it again
-    (a retried task) does nothing more."""
-    if client is None:
-        from django.db import connection
-
-        from stores.bigcommerce.connection import client_for
-        from stores.models import Store
-
-        client = client_for(Store.objects.get(schema_name=connection.schema_name))
+    (a retried task) does nothing more. When BigCommerce cannot be reached for good (the store is not
+    connected, its token is refused, or it kept failing for GIVE_UP_AFTER and GIVE_UP_MIN_ATTEMPTS tries) the
+    follow-up is settled without it: a "refund due" task, and the shopper is told the store refunds them.
+    One worker at a time per backorder (advisory lock): a duplicate task that finds it busy does nothing."""
     backorder = Backorder.objects.get(pk=backorder_id)
     if backorder.status != Status.CANCELLED:
         return {"skipped": True}
-    _release_adjustment_send(backorder, client)  # before BigCommerce releases the line
+    with _follow_up_lock(backorder_id) as acquired:
+        if not acquired:
+            return {"busy": True}
+        store = None
+        if client is None:
+            from django.db import connection
+
+            from stores.bigcommerce.connection import client_for
+            from stores.models import Store
+
+            store = Store.objects.get(schema_name=connection.schema_name)
+            if store.connection != Store.Connection.CONNECTED or not store.access_token:
+                reason = f"The store is not connected to BigCommerce ({store.get_connection_display().lower()})."
+                return _follow_up_without_bigcommerce(backorder, refund, reason=reason)
+            client = client_for(store)
+        return _follow_up_with_bigcommerce(backorder, refund, client, store)
+
+
+def _follow_up_with_bigcommerce(backorder: Backorder, refund: bool, client, store) -> dict:
+    settled = _follow_up_done(backorder)
+    catching_up = settled is not None and (settled.details or {}).get("bigcommerce") is False
+    if settled is not None and not catching_up:
+        return dict(settled.details or {})  # done with BigCommerce already: nothing more to do
+    if catching_up and backorder.events.filter(kind=FOLLOW_UP_CAUGHT_UP).exists():
+        return {"caught_up": True}
+    try:
+        # Catching up never refunds: the merchant was given the refund as a task when it was settled.
+        done = _bigcommerce_steps(client, backorder, refund=refund and not catching_up)
+    except errors.AuthenticationError as exc:  # the token was revoked (app uninstalled): it will not come back
+        if store is not None:
+            _store_needs_reconnecting(store)
+        if catching_up:
+            return {"caught_up": False, "error": str(exc)}
+        return _follow_up_without_bigcommerce(backorder, refund, reason=f"BigCommerce refused the token: {exc}")
+    except (errors.BigCommerceError, ReleaseNotSentYet) as exc:
+        if catching_up:  # the next reconciliation tries again
+            logger.warning("Catching up cancellation %s in BigCommerce failed: %s", backorder.pk, exc)
+            return {"caught_up": False, "error": str(exc)}
+        attempts = _attempt_record(backorder, exc)
+        if not _owed_too_long(backorder, attempts):
+            raise  # the task fails; reconciliation queues it again (cancellations_follow_up_sweep)
+        reason = f"BigCommerce kept failing ({attempts} attempts since the cancellation): {exc}"
+        return _follow_up_without_bigcommerce(backorder, refund, reason=reason)
+    with transaction.atomic():
+        Backorder.objects.select_for_update().filter(pk=backorder.pk).first()
+        if catching_up:
+            done["refund"] = (settled.details or {}).get("refund", "none")
+            if not backorder.events.filter(kind=FOLLOW_UP_CAUGHT_UP).exists():
+                backorder_event_record(backorder=backorder, kind=FOLLOW_UP_CAUGHT_UP, details=done)
+        elif _follow_up_done(backorder) is None:
+            backorder_event_record(backorder=backorder, kind=FOLLOW_UP_DONE, details=done)
+    return done
+
+
+def _bigcommerce_steps(client, backorder: Backorder, *, refund: bool) -> dict:
+    # Reading the order first changes nothing in BigCommerce, and a refused token shows at once.
     order = client.get(f"/v2/orders/{backorder.order_id}")
     lines = list(client.iter_v2(f"/v2/orders/{backorder.order_id}/products"))
+    _release_adjustment_send(backorder, client)  # before BigCommerce releases the line
     done = {"staff_note": _staff_note_add(client, backorder, order)}
     if refund:
         done["refund"] = _refund(client, backorder)
     done["order_cancelled"] = _order_cancel_when_all_lines_are(client, backorder, order, lines)
-    if not backorder.events.filter(kind=FOLLOW_UP_DONE).exists():
+    return done
+
+
+def _follow_up_done(backorder: Backorder) -> BackorderEvent | None:
+    return backorder.events.filter(kind=FOLLOW_UP_DONE).order_by("id").first()
+
+
+def _follow_up_without_bigcommerce(backorder: Backorder, refund: bool, *, reason: str) -> dict:
+    """BigCommerce cannot be reached for good: the refund becomes a "refund due" task for the merchant (with
+    the amount) and the follow-up is done, so the shopper hears how they get their money. Nothing is sent;
+    the note, the stock release and the order status wait for a reconnection (the sweep catches them up)."""
+    with transaction.atomic():
+        Backorder.objects.select_for_update().filter(pk=backorder.pk).first()
+        existing = _follow_up_done(backorder)
+        if existing is not None:
+            return dict(existing.details or {})
+        done: dict = {"staff_note": False, "order_cancelled": False, "bigcommerce": False, "reason": reason[:500]}
+        if refund:
+            if backorder.events.filter(kind="refunded").exists():
+                done["refund"] = "refunded"
+            else:
+                done["refund"] = _refund_due(backorder, backorder.unit_price * backorder.quantity, reason)
         backorder_event_record(backorder=backorder, kind=FOLLOW_UP_DONE, details=done)
     return done
 
 
-def cancellations_follow_up_sweep(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+def _attempt_record(backorder: Backorder, exc: Exception) -> int:
+    """One timeline line per failed try (the bound counts them); returns how many there are now."""
+    backorder_event_record(backorder=backorder, kind=FOLLOW_UP_FAILED, details={"error": str(exc)[:500]})
+    return backorder.events.filter(kind=FOLLOW_UP_FAILED).count()
+
+
+def _owed_too_long(backorder: Backorder, attempts: int) -> bool:
+    owed_at = backorder.events.filter(kind=FOLLOW_UP_OWED).order_by("id").values_list("at", flat=True).first()
+    return attempts >= GIVE_UP_MIN_ATTEMPTS and owed_at is not None and timezone.now() - owed_at >= GIVE_UP_AFTER
+
+
+def _store_needs_reconnecting(store) -> None:
+    from stores.models import Store
+
+    Store.objects.filter(pk=store.pk, connection=Store.Connection.CONNECTED).update(
+        connection=Store.Connection.NEEDS_RECONNECTING, updated_at=timezone.now()
+    )
+
+
+@contextmanager
+def _follow_up_lock(backorder_id: int):
+    """A session advisory lock on the backorder's follow-up, so two tasks never refund it at once."""
+    from django.db import connection
+
+    key = (f"{ADVISORY_NAMESPACE}:{connection.schema_name}", backorder_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", key)
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
+
+
+def cancellations_follow_up_sweep(
+    *, older_than: timedelta = timedelta(minutes=10), catch_up_for: timedelta = CATCH_UP_FOR
+) -> int:
     """Cancellations whose BigCommerce follow-up (note, refund, order status) was owed for a while and never
-    done are queued again; the follow-up compares before writing, so a duplicate does nothing more."""
-    owed = (
-        BackorderEvent.objects.filter(kind=FOLLOW_UP_OWED, at__lt=timezone.now() - older_than)
+    done are queued again; the follow-up compares before writing, so a duplicate does nothing more, and it
+    gives up on BigCommerce after GIVE_UP_AFTER. A store that is not connected settles them here at once
+    ("refund due"). A connected store also catches up, for `catch_up_for`, the follow-ups settled without
+    BigCommerce: note, stock release and order status, never a refund. Returns how many were queued or
+    settled."""
+    from django.db import connection
+
+    from stores.models import Store
+
+    store = Store.objects.filter(schema_name=connection.schema_name).only("connection").first()
+    connected = store is not None and store.connection == Store.Connection.CONNECTED
+    now = timezone.now()
+    owed = list(
+        BackorderEvent.objects.filter(kind=FOLLOW_UP_OWED, at__lt=now - older_than)
         .exclude(backorder__events__kind=FOLLOW_UP_DONE)
         .values_list("backorder_id", "details")
     )
-    queued = 0
+    if not connected:  # nothing to ask BigCommerce: settled here, without a queue ("refund due")
+        for backorder_id, details in owed:
+            cancellation_to_bigcommerce(backorder_id=backorder_id, refund=bool((details or {}).get("refund", True)))
+        return len(owed)
+    # Read before the owed ones are queued: a follow-up settled by them is caught up next time, not twice now.
+    behind = list(
+        BackorderEvent.objects.filter(kind=FOLLOW_UP_DONE, details__bigcommerce=False, at__gte=now - catch_up_for)
+        .exclude(backorder__events__kind=FOLLOW_UP_CAUGHT_UP)
+        .values_list("backorder_id", flat=True)
+    )
     for backorder_id, details in owed:
         _bigcommerce_follow_up_queue(backorder_id, bool((details or {}).get("refund", True)))
-        queued += 1
-    return queued
+    for backorder_id in behind:
+        _bigcommerce_follow_up_queue(backorder_id, False)  # catching up never refunds
+    return len(owed) + len(behind)
 
 
 class ReleaseNotSentYet(Exception):
@@ -294,9 +452,19 @@ def _staff_note_add(client, backorder: Backorder, order: dict) -> bool:
     return True
 
 
+_PASSING_FAILURES = (
+    errors.ServerError,
+    errors.ConnectionFailedError,
+    errors.RateLimitedError,
+    errors.AuthenticationError,
+)
+
+
 def _refund(client, backorder: Backorder) -> str:
     """Refund the cancelled units (amount from BigCommerce's quote, first refund method that is not offline);
-    anything in the way becomes a "refund due" task with the amount, never a silent drop."""
+    a refusal becomes a "refund due" task with the amount, never a silent drop. A passing failure (5xx, no
+    answer, rate limit, refused token) is raised so the follow-up is tried again or given up as a whole
+    (cancellation_to_bigcommerce); a retry first looks for a refund of ours that did reach BigCommerce."""
     if backorder.events.filter(kind="refunded").exists():
         return "refunded"
     if MerchantTask.objects.filter(backorder=backorder, kind=MerchantTask.Kind.REFUND_DUE).exists():
@@ -321,6 +489,8 @@ def _refund(client, backorder: Backorder) -> str:
             f"/v3/orders/{backorder.order_id}/payment_actions/refunds",
             json={"items": [{**item, "reason": reason}], "payments": payments},
         )
+    except _PASSING_FAILURES:
+        raise
     except errors.BigCommerceError as exc:
         return _refund_due(backorder, amount, str(exc))
     refund_id = ((body or {}).get("data") or {}).get("id")

@@ -29,6 +29,8 @@
     incentive_offered: "Coupon offered for the wait",
     bigcommerce_follow_up_owed: "BigCommerce update queued",
     bigcommerce_follow_up_done: "BigCommerce updated",
+    bigcommerce_follow_up_failed: "BigCommerce could not be updated (will retry)",
+    bigcommerce_follow_up_caught_up: "BigCommerce updated after reconnecting",
   };
   const ACTORS = { system: "Backorder", merchant: "Merchant", shopper: "Shopper", staff: "Support", bigcommerce: "BigCommerce" };
 

@@ -3,12 +3,15 @@
 Connects a store to a seeded sandbox store (240 products) whose storefront the sandbox serves, installs the
 widget script the way the app does at install (Scripts API), and serves the app with gunicorn (2 workers).
 Chromium (headless, /usr/bin/chromium) then opens the sandbox's demo product page `--loads` times with the
-widget and as many times with the widget script blocked, each load in a fresh context, and reports medians of:
+widget and as many times without it, each load in a fresh context, and reports medians of:
 
 - the widget's own `backorder:*` performance measures (its JavaScript: start-up, the answer, rendering),
 - the difference in the renderer's main-thread time with and without the widget (CDP Performance metrics:
   TaskDuration, ScriptDuration, LayoutDuration, RecalcStyleDuration), which also counts style and layout,
 - long tasks (> 50 ms) and layout shift with the widget.
+"Without the widget" is the page without both of the app's scripts: widget.js is blocked and the inline head
+script (widget_space.js, which reserves the widget's room) is taken out of the page's HTML. Every load's
+document goes through the same interception, so both sides pay for it alike.
 Run: ./bin/bench widget [--loads 15]
 """
 
@@ -85,10 +88,23 @@ def gzipped_size(url: str) -> tuple[int, int]:
     return len(compressed), len(gzip.decompress(compressed))
 
 
+def serve_page(route, *, without_head_script: bool) -> None:
+    """The storefront page as the sandbox served it, or without the app's inline head script."""
+    from backorder.storefront_widget import space_script_html
+
+    response = route.fetch()
+    html = response.text()
+    if without_head_script:
+        assert space_script_html() in html, "the page carries no head script to take out"
+        html = html.replace(space_script_html(), "")
+    route.fulfill(response=response, body=html)
+
+
 def load_page(browser, url: str, *, block_widget: bool) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(PAGE_PROBES)
     page = context.new_page()
+    page.route(url, lambda route: serve_page(route, without_head_script=block_widget))
     if block_widget:
         page.route("**/widget.js", lambda route: route.abort())
     cdp = context.new_cdp_session(page)

@@ -2,8 +2,9 @@
  *
  * Product page: the add-to-cart label, the ship date, the "N ready to ship, N backordered" split, a
  * notify-me form and in-stock alternatives for sold-out items. Cart page: a label per line, the order's
- * ships-by date and, when the policy allows, the shopper's shipping choice. The page contract (which
- * elements it reads and where it writes) is in docs/storefront-widget.md.
+ * ships-by date and, when the policy allows, the shopper's shipping choice, written again into the new rows
+ * and totals when the theme redraws the cart. The page contract (which elements it reads and where it
+ * writes) is in docs/storefront-widget.md.
  *
  * Never breaks the store: every request gives up after 1.5 s, every failure leaves the page as the theme
  * made it, nothing is logged, and what it shows goes into space reserved before the first paint: the theme's
@@ -338,28 +339,46 @@
     refresh();
   }
 
-  function cartPage(rows) {
-    var lines = [], cells = [];
-    rows.forEach(function (row) {
-      var input = row.querySelector(".cart-item-qty-input");
-      var product = row.getAttribute("data-product-id"), variant = row.getAttribute("data-variant-id") || "";
-      var quantity = row.getAttribute("data-quantity") || (input && input.value) || "";
-      if (/^\d+$/.test(product) && /^\d*$/.test(variant) && /^[1-9]\d{0,5}$/.test(quantity) && lines.length < 100) {
-        lines.push(product + ":" + variant + ":" + quantity);
-        cells.push(row);
-      }
-    });
-    var holder = d.querySelector("[data-cart-id]"), cartId = holder ? holder.getAttribute("data-cart-id") : "";
-    var box = d.querySelector("[data-backorder-slot]"), totals = d.querySelector(".cart-totals");
-    if (!box) {
-      if (!totals) return;
-      box = ownBox(totals, /^[OU]L$/.test(totals.tagName) ? "li" : "div");
-    }
-    var view = card(box), settle = settler(box);
-    if (!lines.length) return settle();
+  // Cart page. Themes redraw the cart's rows and totals after a quantity change or a removal (Cornerstone puts
+  // what the server rendered in place of the old ones): a watcher on the cart looks again after any change of
+  // its children that is not the widget's own, asks again only when the lines changed, and writes the last
+  // answer into the new places, whose room the slot or the head script kept.
+  function cartPage() {
+    var root = d.querySelector("[data-cart]") || d.body, summary, answered = "", asked = "-", seq = 0;
+    var cartId = "", box, view, settle = noop, drawn, timer;
 
-    function lineLabel(row, answer) {
-      var spot = row.querySelector("[data-backorder-line]");
+    // The cart's lines ("product:variant:quantity") and their rows; the quantity the page was drawn with.
+    function scan() {
+      var lines = [], cells = [];
+      [].forEach.call(d.querySelectorAll("[data-item-row]"), function (row) {
+        var input = row.querySelector(".cart-item-qty-input");
+        var product = row.getAttribute("data-product-id"), variant = row.getAttribute("data-variant-id") || "";
+        var quantity = row.getAttribute("data-quantity") || (input && (input.defaultValue || input.value)) || "";
+        if (/^\d+$/.test(product) && /^\d*$/.test(variant) && /^[1-9]\d{0,5}$/.test(quantity) && lines.length < 100) {
+          lines.push(product + ":" + variant + ":" + quantity);
+          cells.push(row);
+        }
+      });
+      return { key: lines.join(","), cells: cells };
+    }
+
+    // The order's place: the theme's slot, else the widget's box at the end of `.cart-totals` (a new box in
+    // totals the theme drew again).
+    function place() {
+      var found = d.querySelector("[data-backorder-slot]"), totals = d.querySelector(".cart-totals");
+      if (!found && totals) found = totals.querySelector(".bo-own") || ownBox(totals, /^[OU]L$/.test(totals.tagName) ? "li" : "div");
+      if (found && found !== box) {
+        box = found;
+        view = card(box);
+        settle = settler(box);
+        drawn = 0;
+      }
+    }
+
+    // A line's label; only into a place that shows none yet unless `again` (a new answer).
+    function lineLabel(row, answer, again) {
+      var spot = row.querySelector("[data-backorder-line],.bo-line");
+      if (spot && spot.classList.contains("bo-line") && !again) return;
       if (!spot) spot = ownBox(row.querySelector(".cart-item-name") || row.querySelector("td") || row);
       spot.className = "bo-line";
       spot.textContent = "";
@@ -368,7 +387,7 @@
       if (waiting && answer.message) spot.appendChild(d.createTextNode(" " + answer.message));
     }
 
-    function choice(summary) {
+    function choice() {
       var group = el("fieldset", "bo-ship"), name = "bo-ship-" + ++uid;
       group.appendChild(el("legend", "", S.ship_how));
       ["together", "available_first"].forEach(function (value) {
@@ -378,6 +397,7 @@
         radio.value = value;
         radio.checked = (summary.shipping_choice || "together") === value;
         radio.addEventListener("change", function () {
+          summary.shipping_choice = value;
           call("/cart/shipping-choice", null, { cart_id: cartId, shipping_preference: value }).catch(noop);
         });
         option.appendChild(radio);
@@ -387,25 +407,81 @@
       return group;
     }
 
-    var query = { lines: lines.join(","), locale: lang, cart_id: cartId || "" };
-    call("/cart", query).then(timed("cart", function (summary) {
-      summary.lines.forEach(function (answer, index) {
-        lineLabel(cells[index], answer);
+    // The last answer, everywhere when it is new (`again`), else only into places that show nothing yet.
+    function render(found, again) {
+      found.cells.forEach(function (row, index) {
+        lineLabel(row, summary.lines[index], again);
       });
-      if (summary.state === "backorder" || summary.state === "preorder") {
-        show(view, summary.state, summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown);
-        if (summary.shipping_choice_offered && cartId) view.frame.appendChild(choice(summary));
-      }
+      if (!view || (drawn && !again)) return;
+      var state = summary.state, waiting = state === "backorder" || state === "preorder";
+      show(view, state, waiting ? (summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown) : "");
+      if (waiting && summary.shipping_choice_offered && cartId) view.frame.appendChild(choice());
+      drawn = 1;
       settle();
-    }), settle);
+    }
+
+    // No answer for these lines: nothing the widget said of the cart stays (the page is as the theme drew it).
+    function wipe(found) {
+      found.cells.forEach(function (row) {
+        var spot = row.querySelector(".bo-line");
+        if (spot) spot.textContent = "";
+      });
+      if (view) show(view, "none", "");
+      answered = "";
+      drawn = 1;
+      settle();
+    }
+
+    var look = timed("cart-look", function () {
+      var found = scan(), holder = d.querySelector("[data-cart-id]"), mine;
+      cartId = holder ? holder.getAttribute("data-cart-id") : "";
+      place();
+      if (found.key && found.key === answered) {
+        asked = answered;
+        seq++;
+        return render(found);
+      }
+      if (found.key === asked) return;
+      asked = found.key;
+      mine = ++seq;
+      if (!found.key) return wipe(found);
+      call("/cart", { lines: found.key, locale: lang, cart_id: cartId }).then(timed("cart", function (body) {
+        if (mine !== seq) return;
+        summary = body;
+        answered = asked;
+        var now = scan();
+        if (now.key === answered) render(now, 1);
+      }), function () {
+        if (mine === seq) wipe(scan());
+      });
+    });
+
+    // The widget's own writes (inside its boxes and labels, or one of its boxes added) are not the theme's.
+    function ours(node) {
+      return node.closest && node.closest(".bo-box,.bo-line,.bo-own");
+    }
+    function own(record) {
+      var added = record.addedNodes;
+      return ours(record.target) || (!record.removedNodes.length && added.length === 1 && ours(added[0]));
+    }
+    // One look 100 ms after the first change of the theme's (a redraw comes in a burst of changes).
+    if (w.MutationObserver) {
+      new MutationObserver(function (records) {
+        if (!timer && !records.every(own)) timer = setTimeout(function () {
+          timer = 0;
+          look();
+        }, 100);
+      }).observe(root, { childList: true, subtree: true });
+    }
+    w.BackorderWidget = { refresh: look };
+    look();
   }
 
   var start = timed("init", function () {
     style();
     var form = d.querySelector("form[data-cart-item-add]");
     if (form) productPage(form);
-    var rows = d.querySelectorAll("[data-item-row]");
-    if (rows.length) cartPage([].slice.call(rows));
+    if (d.querySelector("[data-item-row]")) cartPage();
   });
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start);
   else start();

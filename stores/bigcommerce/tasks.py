@@ -28,8 +28,9 @@ def retry_delay(attempts: int) -> timedelta:
 
 @store_task
 def store_connection_set_up() -> dict:
-    """After an install: webhooks, one widget script per storefront channel, CORS origins, then the
-    domain apps' first steps (catalog sync)."""
+    """After an install: webhooks, the storefront scripts (per storefront channel: the widget and its head
+    script "Backorder widget space", as far as the 10-script limit leaves room, see `scripts_plan`), CORS
+    origins, then the domain apps' first steps (catalog sync)."""
     store = Store.objects.get(schema_name=connection.schema_name)
     client = bc_connection.client_for(store)
     hooks = bc_connection.webhooks_register(store=store, client=client)
@@ -46,7 +47,8 @@ def store_connection_set_up() -> dict:
 
 
 def _health_record(store: Store, channels: list[dict]) -> None:
-    """Hooks and scripts were just made sure of: every scope active, one script per storefront channel."""
+    """Hooks and scripts were just made sure of: every scope active, and every storefront channel carrying
+    the scripts the plan gives it (the widget, and the head script where there is room)."""
     from stores.bigcommerce.connection_health import connection_health_record
 
     connection_health_record(store=store, webhooks_active=len(bc_connection.WEBHOOK_SCOPES),
@@ -179,8 +181,9 @@ def reconcile_all() -> int:
 @store_task
 def store_reconcile() -> dict:
     """Put back what BigCommerce lost and replay what we missed: re-enable or recreate our webhooks,
-    restore missing widget scripts, and feed orders and products changed since the last pass through the
-    inbox as if their webhooks had arrived. A refused token marks the store "needs reconnecting"."""
+    restore missing storefront scripts (the widget and its head script), and feed orders and products
+    changed since the last pass through the inbox as if their webhooks had arrived. A refused token marks
+    the store "needs reconnecting"."""
     store = Store.objects.get(schema_name=connection.schema_name)
     started = timezone.now()
     try:

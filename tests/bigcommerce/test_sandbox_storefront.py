@@ -3,7 +3,9 @@ BigCommerce injects them, a cart per browser, and a checkout that places a real 
 
 from __future__ import annotations
 
+import json
 import re
+from unittest.mock import ANY
 
 import pytest
 import requests
@@ -146,3 +148,37 @@ def test_the_plain_theme_reserves_no_space_and_keeps_the_flag_through_add_to_car
     assert "<div data-backorder-slot>" not in cart and "<div data-backorder-line>" not in cart
     themed = shopper.get("/cart.php").text
     assert "<div data-backorder-slot>" in themed and "<div data-backorder-line>" in themed
+
+
+def test_the_cart_page_updates_a_line_and_redraws_its_templates_as_cornerstone_does(sandbox, site):
+    shopper = Shopper(sandbox)
+    page = shopper.get(site["product_url"].removeprefix(site["site_url"]) + "?theme=plain").text
+    shopper.post("/cart.php", product_form(page, 0))
+    shopper.post("/cart.php", product_form(page, 1))
+    cart = shopper.get("/cart.php").text
+    assert "data-cart-content" in cart and "data-cart-totals" in cart and "/remote/v1/cart/update" in cart
+    first, second = re.findall(r'data-cart-itemid="([0-9a-f]+)" data-action="manualQtyChange"', cart)
+
+    def update(items) -> requests.Response:
+        return shopper.session.post(shopper.base + "/remote/v1/cart/update", json={"items": items},
+                                    headers={"Host": shopper.host}, timeout=10)  # fmt: skip
+
+    assert update([{"id": first, "quantity": 7}]).json()["data"] == {"status": "succeed", "cart_id": ANY, "quantity": 9}
+    assert update([{"id": second, "quantity": 0}]).json()["data"]["quantity"] == 7  # 0 removes the line
+    options = json.dumps({"render_with": "cart/content,cart/totals,cart/page-title"})
+    plain = shopper.session.get(shopper.base + "/cart.php?theme=plain", timeout=10,
+                                headers={"Host": shopper.host, "stencil-options": options}).json()  # fmt: skip
+    assert set(plain) == {"cart/content", "cart/totals", "cart/page-title"}
+    assert plain["cart/content"].count("data-item-row") == 1 and 'value="7"' in plain["cart/content"]
+    assert "data-backorder-line" not in plain["cart/content"] and 'class="cart-totals"' in plain["cart/totals"]
+    assert "Your Cart (7 items)" in plain["cart/page-title"]
+    themed = shopper.session.get(shopper.base + "/cart.php", timeout=10,
+                                 headers={"Host": shopper.host, "stencil-options": options}).json()  # fmt: skip
+    assert "<div data-backorder-line></div>" in themed["cart/content"]
+
+    refused = update([{"id": first, "quantity": 1001}])
+    assert refused.status_code == 400 and refused.json()["data"]["errors"] == ["A quantity runs from 0 to 1,000."]
+    assert update([{"id": "nope", "quantity": 1}]).status_code == 400
+    assert update("not a list").status_code == 400
+    odd = {"Host": shopper.host, "stencil-options": json.dumps({"render_with": "cart/secrets"})}
+    assert shopper.session.get(shopper.base + "/cart.php", headers=odd, timeout=10).status_code == 400

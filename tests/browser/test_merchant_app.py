@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from backorder.models import Backorder, Variant
@@ -25,6 +24,7 @@ from stores import provisioning, tenancy
 from stores.bigcommerce.connection import WEBHOOK_SCOPES
 from stores.bigcommerce.sandbox import SandboxServer
 from stores.models import Store
+from tests.fixtures.bigcommerce import drop_store_schemas
 
 try:
     from playwright.sync_api import expect
@@ -39,13 +39,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery-staple"
 
 
-def _drop_store_schemas() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'store\\_%'")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
-
-
 @pytest.fixture
 def bigcommerce(live_server, settings):
     """The sandbox BigCommerce, knowing the app on the live server; the app pointed at it."""
@@ -54,12 +47,12 @@ def bigcommerce(live_server, settings):
                             app_base_url=live_server.url, webhook_timeout=30)  # fmt: skip
     sandbox.start()
     settings.BIGCOMMERCE_API_URL = settings.BIGCOMMERCE_LOGIN_URL = sandbox.base_url
-    _drop_store_schemas()
+    drop_store_schemas()
     provisioning.public_tenant_ensure()
     tenancy.forget_everything_local()
     yield sandbox
     sandbox.stop()
-    _drop_store_schemas()
+    drop_store_schemas()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import pytest
 import requests
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
@@ -31,6 +30,7 @@ from stores import provisioning, tenancy
 from stores.bigcommerce.sandbox import SandboxServer, catalog
 from stores.models import Store
 from tests.browser.conftest import layout_shift, layout_shifts
+from tests.fixtures.bigcommerce import drop_store_schemas
 
 try:
     from playwright.sync_api import expect
@@ -53,13 +53,6 @@ class DemoStore:
 
     def ships_by(self, days: int = 10) -> str:
         return texts.date_text(store_today(self.store) + timedelta(days=days), "en")
-
-
-def _drop_store_schemas() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'store\\_%'")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
 def _lamp_shop(sandbox: SandboxServer) -> dict[str, int]:
@@ -107,7 +100,7 @@ def demo(django_db_setup, django_db_blocker, live_server) -> DemoStore:
         bigcommerce = override_settings(BIGCOMMERCE_API_URL=sandbox.base_url, BIGCOMMERCE_LOGIN_URL=sandbox.base_url)
         bigcommerce.enable()
         try:
-            _drop_store_schemas()
+            drop_store_schemas()
             provisioning.public_tenant_ensure()
             tenancy.forget_everything_local()
             sandbox.create_store(STORE_HASH, name="Lamp Shop")
@@ -127,7 +120,7 @@ def demo(django_db_setup, django_db_blocker, live_server) -> DemoStore:
             sandbox.stop()
             bigcommerce.disable()
             app.disable()
-            _drop_store_schemas()
+            drop_store_schemas()
             call_command("flush", verbosity=0, interactive=False)  # what a transactional test leaves behind
 
 
@@ -412,3 +405,168 @@ def _eventually(check, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# -- the theme redraws the cart (Cornerstone's cart.js after a quantity change or a removal) -------------------
+
+CART_SUMMARY = re.compile(r".*/api/storefront/v1/[^/]+/cart\?.*")
+
+
+class CartSummaries:
+    """Counts the widget's cart-summary requests; while `holding`, keeps them until `release()` (which must
+    come well inside the widget's 1.5 s)."""
+
+    def __init__(self, page) -> None:
+        self.page, self.asked, self.held, self.holding = page, [], [], False
+        page.on("request", lambda request: CART_SUMMARY.match(request.url) and self.asked.append(request.url))
+        page.route(CART_SUMMARY, self.route)
+
+    def route(self, route) -> None:
+        if self.holding:
+            self.held.append(route)
+        else:
+            route.continue_()
+
+    def wait_held(self) -> None:
+        for _ in range(200):
+            if self.held:
+                return
+            self.page.wait_for_timeout(20)
+        raise AssertionError("the widget asked nothing after the cart was redrawn")
+
+    def release(self) -> None:
+        self.holding = False
+        for route in self.held:
+            route.continue_()
+        self.held = []
+
+
+# Once the redraw is painted (two frames): the widget's labels on the page, and optionally forget the shifts.
+AFTER_REDRAW = """forget => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+  if (forget) window.__layoutShifts = [];
+  done(document.querySelectorAll(".bo-pill").length);
+})))"""
+
+
+def redrawn(page, summaries: CartSummaries, change, *, forget_shifts: bool = False) -> None:
+    """Make a change the theme answers with a redraw, and check that the redraw dropped the widget's labels
+    (the new rows are the theme's) before the widget's answer comes back."""
+    summaries.holding = True
+    change()
+    summaries.wait_held()
+    pills = page.evaluate(AFTER_REDRAW, forget_shifts)
+    summaries.release()
+    assert pills == 0, "the widget's labels were still there: the theme did not redraw the rows"
+
+
+def fill_cart(page, demo: DemoStore, query: str) -> None:
+    """A red lamp (in stock) and two blue ones (backordered) in a fresh cart."""
+    open_lamp(page, demo, query)
+    page.click("#form-action-addToCart")
+    expect(page).to_have_url(demo.site + "/cart.php" + query)
+    open_lamp(page, demo, query)
+    choose(page, "Blue")
+    page.fill("input[name='qty[]']", "2")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Backorder")
+    page.click("#form-action-addToCart")
+    expect(page).to_have_url(demo.site + "/cart.php" + query)
+
+
+@pytest.mark.parametrize("query", ["", PLAIN], ids=["slots", "plain"])
+def test_after_the_theme_redraws_the_cart_the_labels_and_date_are_back_for_the_new_quantities(page, demo, query):
+    rows, order = page.locator("[data-item-row]"), page.locator(".bo-card")
+    fill_cart(page, demo, query)
+    expect(rows.nth(0).locator(".bo-line")).to_have_text("In stock")
+    expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    expect(order.locator(".bo-msg")).to_have_text(f"Your order ships by {demo.ships_by()}")
+    summaries = CartSummaries(page)
+
+    # The blue lamps go: the cart is in stock, the order's date goes with them.
+    redrawn(page, summaries, lambda: rows.nth(1).get_by_role("button", name="Remove").click(), forget_shifts=True)
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator(".bo-line")).to_have_text("In stock")
+    expect(order).to_be_hidden()
+    settled(page)
+    assert_nothing_moved(page)  # since the redraw (taking a row away moves the page: the theme's doing)
+    assert len(summaries.asked) == 1
+
+    # Six red lamps, five in stock: the line is backordered now, and the order has a date again.
+    page.evaluate("() => { window.__layoutShifts = []; }")
+    quantity = rows.nth(0).locator(".cart-item-qty-input")
+    redrawn(page, summaries, lambda: (quantity.fill("6"), quantity.press("Tab")))
+    expect(quantity).to_have_value("6")
+    expect(rows.nth(0).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    expect(order.locator(".bo-msg")).to_have_text(f"Your order ships by {demo.ships_by()}")
+    assert len(summaries.asked) == 2
+
+    # Back to five (Cornerstone's − button): in stock again.
+    redrawn(page, summaries, lambda: rows.nth(0).get_by_role("button", name="Decrease the quantity").click())
+    expect(quantity).to_have_value("5")
+    expect(rows.nth(0).locator(".bo-line")).to_have_text("In stock")
+    expect(order).to_be_hidden()
+    if query == PLAIN:
+        assert page.locator("[data-backorder-slot], [data-backorder-line]").count() == 0
+        assert room(page, ".cart-totals") == {"kept": 0, "own": SEVEN_REM}
+        assert room(page, "[data-item-row] .cart-item-name")["kept"] == 0
+    settled(page)
+    assert_nothing_moved(page)  # the quantity changes: neither the redraws nor the widget moved anything
+
+    # Its own writes never wake the widget: no further look, no further question.
+    looks = page.evaluate("() => performance.getEntriesByName('backorder:cart-look').length")
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => performance.getEntriesByName('backorder:cart-look').length") == looks
+    assert len(summaries.asked) == 3
+
+
+# What Cornerstone's cart.js does after a coupon, a gift certificate or a shipping estimate: the same lines drawn again.
+REDRAW_THE_SAME_CART = """async () => {
+  const options = JSON.stringify({render_with: "cart/content,cart/totals"});
+  const parts = await (await fetch(location.href, {headers: {"stencil-options": options}})).json();
+  document.querySelector("[data-cart-content]").innerHTML = parts["cart/content"];
+  document.querySelector("[data-cart-totals]").innerHTML = parts["cart/totals"];
+}"""
+
+
+@pytest.mark.parametrize("query", ["", PLAIN], ids=["slots", "plain"])
+def test_a_redraw_of_the_same_lines_shows_the_last_answer_again_without_asking(page, demo, query):
+    rows, lines = page.locator("[data-item-row]"), page.locator("[data-item-row] .bo-line")
+    fill_cart(page, demo, query)
+    expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    summaries = CartSummaries(page)
+    page.evaluate("() => { window.__layoutShifts = []; }")
+    page.evaluate("() => document.querySelectorAll('[data-item-row]').forEach(row => { row.dataset.old = 1; })")
+    page.evaluate(REDRAW_THE_SAME_CART)
+    assert page.locator("[data-item-row][data-old]").count() == 0  # new rows
+    expect(lines).to_have_text(["In stock", f"Backorder Ships by {demo.ships_by()}"])
+    expect(page.locator(".bo-card .bo-msg")).to_have_text(f"Your order ships by {demo.ships_by()}")
+    expect(page.get_by_label("Available items first")).to_be_visible()
+    settled(page)
+    assert summaries.asked == []
+    assert_nothing_moved(page)
+
+    # A shopper's choice made after the answer survives the next redraw.
+    page.get_by_label("Available items first").check()
+    page.evaluate(REDRAW_THE_SAME_CART)
+    expect(lines).to_have_count(2)
+    expect(page.get_by_label("Available items first")).to_be_checked()
+    assert summaries.asked == []
+
+
+def test_a_refused_quantity_changes_nothing_the_widget_shows(page, demo, console_errors_expected):
+    console_errors_expected.append(r"status of 400 .*/remote/v1/cart/update")  # the sandbox refuses it
+    rows = page.locator("[data-item-row]")
+    fill_cart(page, demo, PLAIN)
+    expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    summaries = CartSummaries(page)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    quantity = rows.nth(1).locator(".cart-item-qty-input")
+    with page.expect_response(re.compile(r".*/remote/v1/cart/update$")) as refused:
+        quantity.fill("5000")
+        quantity.press("Tab")
+    assert refused.value.status == 400
+    expect(quantity).to_have_value("2")
+    page.wait_for_timeout(300)
+    assert dialogs == ["A quantity runs from 0 to 1,000."]
+    expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
+    assert summaries.asked == []

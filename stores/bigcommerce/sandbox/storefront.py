@@ -4,12 +4,17 @@ A store's storefront answers on its own host, `http://store-<hash>.localhost:<sa
 `*.localhost` to loopback), at Cornerstone's paths: `/` (products), a product's custom URL (e.g.
 `/sunny-tee-001/`; `/products.php?product_id=N` redirects there), `/cart.php` (GET the cart, POST
 `action=add|remove`), `POST /checkout` (places a real sandbox order, with the cart's id, so the order webhook
-fires). The cart lives in the sandbox, one per browser (a cookie). `?lang=de` on any page sets the page's
-language; `?theme=plain` serves the product and cart pages as an unmodified Cornerstone theme would, without
-the space the app's install notes ask a theme to reserve (`[data-backorder-slot]`, `[data-backorder-line]`),
-and keeps the flag through add-to-cart. Scripts registered through the Scripts API (channel 1, enabled,
-storefront or all pages) are injected as Stencil's `{{head.scripts}}` and `{{footer.scripts}}` do: `src`
-scripts as tags with their load method, `script_tag` ones verbatim, in the head or at the end of the body.
+fires). The cart lives in the sandbox, one per browser (a cookie). The cart page updates itself as
+Cornerstone's does (stencil-utils): `POST /remote/v1/cart/update` with `{"items": [{"id", "quantity"}]}`
+(quantity 0 removes the line), then `GET /cart.php` with a `stencil-options` header
+`{"render_with": "cart/content,cart/totals,cart/page-title"}` answers those templates as JSON, keyed by name,
+which the theme's script (storefront_cart.js) puts in place of the old rows, totals and title.
+`?lang=de` on any page sets the page's language; `?theme=plain` serves the product and cart pages (and the
+cart's templates) as an unmodified Cornerstone theme would, without the space the app's install notes ask a
+theme to reserve (`[data-backorder-slot]`, `[data-backorder-line]`), and keeps the flag through add-to-cart.
+Scripts registered through the Scripts API (channel 1, enabled, storefront or all pages) are injected as
+Stencil's `{{head.scripts}}` and `{{footer.scripts}}` do: `src` scripts as tags with their load method,
+`script_tag` ones verbatim, in the head or at the end of the body.
 
 Control: `POST /_sandbox/stores/{hash}/storefront` points the store's default channel site at this storefront
 (so an app installed afterwards learns it as the storefront origin) and returns the storefront's URLs.
@@ -17,6 +22,7 @@ Control: `POST /_sandbox/stores/{hash}/storefront` points the store's default ch
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import weakref
@@ -36,6 +42,7 @@ HOST = re.compile(r"^store-(?P<store_hash>[a-z0-9]+)\.localhost(?::\d+)?$", re.I
 LANG = re.compile(r"^[a-z]{2}(?:-[A-Za-z]{2})?$")
 CART_COOKIE = "sandbox_cart_id"
 MAX_QUANTITY = 1000
+CART_TEMPLATES = ("cart/content", "cart/totals", "cart/page-title")
 
 # Carts per store (dropped with the store); each cart: {"id", "lines": [{item_id, product_id, variant_id, quantity}]}.
 _carts: weakref.WeakKeyDictionary[Store, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
@@ -99,8 +106,13 @@ def handle(sandbox: SandboxServer, method: str, path: str, query: dict[str, list
         form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if method == "GET" and path == "/":
             return view.home()
+        if path == "/cart.php" and method == "POST":
+            return view.cart_change(form)
         if path == "/cart.php":
-            return view.cart_change(form) if method == "POST" else view.cart()
+            options = headers.get("stencil-options")
+            return view.cart_templates(options) if options else view.cart()
+        if method == "POST" and path == "/remote/v1/cart/update":
+            return view.cart_update(raw)
         if method == "POST" and path == "/checkout":
             return view.checkout(form)
         if method == "GET" and path == "/checkout/order-confirmation":
@@ -182,6 +194,45 @@ class _View:
         body = pages.cart_body(cart_id=(self.cart_data or {}).get("id", ""), rows=self._rows(), error=error,
                                slots=not self.plain)  # fmt: skip
         return self.render(status, "Your Cart", body)
+
+    def cart_templates(self, options: str) -> Reply:
+        """The cart's templates named in `render_with` (stencil-utils' getContent), as JSON keyed by name."""
+        try:
+            names = [name for name in str(json.loads(options)["render_with"]).split(",") if name]
+        except (ValueError, KeyError, TypeError):
+            names = []
+        if not names or any(name not in CART_TEMPLATES for name in names):
+            return Reply(
+                400, {"error": f'stencil-options must be {{"render_with": "..."}} naming {", ".join(CART_TEMPLATES)}.'}
+            )
+        rows = self._rows()
+        rendered = {
+            "cart/content": lambda: pages.cart_content(cart_id=(self.cart_data or {}).get("id", ""), rows=rows,
+                                                       slots=not self.plain),
+            "cart/totals": lambda: pages.cart_totals(rows),
+            "cart/page-title": lambda: pages.cart_title(rows),
+        }  # fmt: skip
+        return Reply(200, {name: rendered[name]() for name in names}, {"Cache-Control": "no-store"})
+
+    def cart_update(self, raw: bytes) -> Reply:
+        """stencil-utils' itemUpdate / itemRemove: new quantities for cart lines (0 removes the line)."""
+        try:
+            items = json.loads(raw or b"{}")["items"]
+            changes = {str(item["id"]): int(item["quantity"]) for item in items}
+        except (ValueError, KeyError, TypeError):
+            return Reply(400, {"data": {"status": "failed", "errors": ['Send {"items": [{"id", "quantity"}]}.']}})
+        lines = {line["item_id"]: line for line in (self.cart_data or {}).get("lines", [])}
+        problems = [f"No line {item_id} in this cart." for item_id in changes if item_id not in lines]
+        problems += [
+            f"A quantity runs from 0 to {MAX_QUANTITY:,}." for q in changes.values() if not 0 <= q <= MAX_QUANTITY
+        ]
+        if problems:
+            return Reply(400, {"data": {"status": "failed", "errors": problems}})
+        for item_id, quantity in changes.items():
+            lines[item_id]["quantity"] = quantity
+        self.cart_data["lines"] = [line for line in self.cart_data["lines"] if line["quantity"] > 0]
+        count = sum(line["quantity"] for line in self.cart_data["lines"])
+        return Reply(200, {"data": {"status": "succeed", "cart_id": self.cart_data["id"], "quantity": count}})
 
     def cart_change(self, form: dict[str, str]) -> Reply:
         if form.get("action") == "remove" and self.cart_data:

@@ -21,6 +21,10 @@ THEME_CSS = (Path(__file__).resolve().parent / "storefront_theme.css").read_text
 # keeps its id on the form for apps), +/- buttons change the quantity without firing events.
 PRODUCT_JS = (Path(__file__).resolve().parent / "storefront_theme.js").read_text(encoding="utf-8")
 
+# The theme's cart script, like Cornerstone's cart.js: a quantity change or a removal updates the line, then
+# the cart's content and totals are redrawn from the server's answer (new rows, new totals).
+CART_JS = (Path(__file__).resolve().parent / "storefront_cart.js").read_text(encoding="utf-8")
+
 PALETTE = ("#3B6E8F", "#8F5B3B", "#4F7A3A", "#6B4F8F", "#8F3B5B", "#3B8F7A")
 
 
@@ -152,41 +156,66 @@ def product_body(*, product: dict[str, Any], variants: list[dict[str, Any]], cat
 
 
 def cart_body(*, cart_id: str, rows: list[dict[str, Any]], error: str = "", slots: bool = True) -> str:
-    """The cart: one row per line with its product and variant ids, totals, and a sandbox checkout."""
+    """The cart, laid out like Cornerstone's cart page: the title, the content (one row per line with its
+    product and variant ids) and the totals in the containers the theme's cart script redraws, a sandbox
+    checkout, and that script (quantity +/-, typed quantities and "Remove" update the line, then redraw)."""
     if not rows:
         notice = f'<p class="alertBox" role="alert">{escape(error)}</p>' if error else ""
         return f'<h1 class="page-heading">Your Cart (0 items)</h1>{notice}<p>Your cart is empty. <a href="/">Keep shopping</a>.</p>'  # noqa: E501
-    lines, total = [], 0.0
-    line_slot, slot = ("<div data-backorder-line></div>", "<div data-backorder-slot></div>") if slots else ("", "")
-    for row in rows:
-        total += row["price"] * row["quantity"]
-        options = "".join(f"<dt>{escape(name)}:</dt> <dd>{escape(value)}</dd> " for name, value in row["options"])
-        lines.append(f"""<tr class="cart-item" data-item-row data-product-id="{row["product_id"]}" data-variant-id="{row["variant_id"]}">
-<td class="cart-item-block cart-item-figure"><div class="cart-item-image" style="background:{row["swatch"]}"></div></td>
-<td class="cart-item-block cart-item-title"><h4 class="cart-item-name"><a href="{escape(row["url"])}">{escape(row["name"])}</a></h4><dl class="definitionList">{options}</dl>{line_slot}</td>
-<td class="cart-item-block cart-item-info"><span class="cart-item-value">{money(row["price"])}</span></td>
-<td class="cart-item-block cart-item-info cart-item-quantity"><label class="is-srOnly" for="qty-{row["item_id"]}">Quantity</label><input class="form-input cart-item-qty-input" id="qty-{row["item_id"]}" name="qty-{row["item_id"]}" value="{row["quantity"]}" data-cart-itemid="{row["item_id"]}" readonly></td>
-<td class="cart-item-block cart-item-info"><strong class="cart-item-value">{money(row["price"] * row["quantity"])}</strong>
-<form method="post" action="/cart.php"><input type="hidden" name="action" value="remove"><input type="hidden" name="item" value="{row["item_id"]}"><button class="cart-remove" type="submit">Remove</button></form></td>
-</tr>""")  # noqa: E501
-    count = sum(row["quantity"] for row in rows)
     alert = f'<p class="alertBox" role="alert">{escape(error)}</p>' if error else ""
-    return f"""<h1 class="page-heading">Your Cart ({count} items)</h1>{alert}
+    slot = "<div data-backorder-slot></div>" if slots else "<div></div>"
+    return f"""{cart_title(rows)}{alert}
 <div data-cart>
-<table class="cart" data-cart-id="{escape(cart_id)}" data-cart-quantity="{count}">
-<colgroup><col class="cart-col-figure"><col><col class="cart-col-price"><col class="cart-col-quantity"><col class="cart-col-total"></colgroup>
-<thead class="cart-header"><tr><th class="cart-header-item" colspan="2">Item</th><th class="cart-header-item">Price</th><th class="cart-header-item">Quantity</th><th class="cart-header-item">Total</th></tr></thead>
-<tbody class="cart-list">{"".join(lines)}</tbody>
-</table>
+<div data-cart-content data-template="cart/content">{cart_content(cart_id=cart_id, rows=rows, slots=slots)}</div>
 <div class="cart-bottom">
-{slot or "<div></div>"}
+{slot}
 <div>
-<ul class="cart-totals"><li class="cart-total"><span>Subtotal:</span><span>{money(total)}</span></li>
-<li class="cart-total cart-total-grandTotal"><span>Grand total:</span><span>{money(total)}</span></li></ul>
+<div data-cart-totals data-template="cart/totals">{cart_totals(rows)}</div>
 <form class="cart-actions" method="post" action="/checkout">
 <div class="form-field"><label class="form-label" for="checkout-email">E-mail</label><input class="form-input" id="checkout-email" name="email" type="email" value="shopper@example.com" required></div>
 <button class="button button--primary" type="submit">Check out</button></form>
-</div></div></div>"""  # noqa: E501
+</div></div></div>
+<script>{CART_JS}</script>"""  # noqa: E501
+
+
+def cart_title(rows: list[dict[str, Any]]) -> str:
+    """Template `cart/page-title`."""
+    return (
+        f'<h1 class="page-heading" data-cart-page-title>Your Cart ({sum(row["quantity"] for row in rows)} items)</h1>'
+    )
+
+
+def cart_content(*, cart_id: str, rows: list[dict[str, Any]], slots: bool = True) -> str:
+    """Template `cart/content`: the table of lines (what the theme's cart script replaces after a change)."""
+    lines = []
+    line_slot = "<div data-backorder-line></div>" if slots else ""
+    for row in rows:
+        item, name = row["item_id"], escape(row["name"])
+        options = "".join(f"<dt>{escape(label)}:</dt> <dd>{escape(value)}</dd> " for label, value in row["options"])
+        lines.append(f"""<tr class="cart-item" data-item-row data-product-id="{row["product_id"]}" data-variant-id="{row["variant_id"]}">
+<td class="cart-item-block cart-item-figure"><div class="cart-item-image" style="background:{row["swatch"]}"></div></td>
+<td class="cart-item-block cart-item-title"><h4 class="cart-item-name"><a href="{escape(row["url"])}">{name}</a></h4><dl class="definitionList">{options}</dl>{line_slot}</td>
+<td class="cart-item-block cart-item-info"><span class="cart-item-value">{money(row["price"])}</span></td>
+<td class="cart-item-block cart-item-info cart-item-quantity"><div class="form-increment">
+<button class="button button--icon" data-cart-update data-cart-itemid="{item}" data-action="dec" type="button" aria-label="Decrease the quantity of {name}">&minus;</button>
+<label class="is-srOnly" for="qty-{item}">Quantity of {name}</label><input class="form-input form-input--incrementTotal cart-item-qty-input" id="qty-{item}" name="qty-{item}" type="tel" value="{row["quantity"]}" data-cart-itemid="{item}" data-action="manualQtyChange" pattern="[0-9]*">
+<button class="button button--icon" data-cart-update data-cart-itemid="{item}" data-action="inc" type="button" aria-label="Increase the quantity of {name}">+</button></div></td>
+<td class="cart-item-block cart-item-info"><strong class="cart-item-value">{money(row["price"] * row["quantity"])}</strong>
+<form method="post" action="/cart.php" data-cart-remove><input type="hidden" name="action" value="remove"><input type="hidden" name="item" value="{item}"><button class="cart-remove" type="submit" data-cart-itemid="{item}" aria-label="Remove {name}">Remove</button></form></td>
+</tr>""")  # noqa: E501
+    count = sum(row["quantity"] for row in rows)
+    return f"""<table class="cart" data-cart-id="{escape(cart_id)}" data-cart-quantity="{count}">
+<colgroup><col class="cart-col-figure"><col><col class="cart-col-price"><col class="cart-col-quantity"><col class="cart-col-total"></colgroup>
+<thead class="cart-header"><tr><th class="cart-header-item" colspan="2">Item</th><th class="cart-header-item">Price</th><th class="cart-header-item">Quantity</th><th class="cart-header-item">Total</th></tr></thead>
+<tbody class="cart-list">{"".join(lines)}</tbody>
+</table>"""  # noqa: E501
+
+
+def cart_totals(rows: list[dict[str, Any]]) -> str:
+    """Template `cart/totals`."""
+    total = money(sum(row["price"] * row["quantity"] for row in rows))
+    return f"""<ul class="cart-totals"><li class="cart-total"><span>Subtotal:</span><span>{total}</span></li>
+<li class="cart-total cart-total-grandTotal"><span>Grand total:</span><span>{total}</span></li></ul>"""
 
 
 def confirmation_body(order: dict[str, Any]) -> str:

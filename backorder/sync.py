@@ -2,19 +2,45 @@
 
 BigCommerce stays the source of truth; the mirror is what the availability engine reads. Webhook values
 are never trusted: a product event re-reads the product (and its stock) from the API.
+
+Stock readings and the stock-adjustment outbox (ARCHITECTURE.md, "Inventory model"; allocation.py):
+the mirror's on-hand and qty_backordered are what BigCommerce last said plus the adjustments of ours that
+BigCommerce has applied since (`_mark_applied` adds a row's delta when it marks it applied); free units are
+the mirror plus the rows still owed (pending or sending). So a reading may be written over the mirror only
+when it contains exactly the adjustments that are marked applied, no more, no less:
+- a row still `pending` was never applied by BigCommerce (a send that was refused or rate-limited put it
+  back): the reading does not contain it, and free units still count it. Writing the reading is right.
+- a row `sending` (in flight) may or may not be in the reading (BigCommerce applies it before the app
+  records it), and BigCommerce's adjustments are relative, never idempotent: nothing tells which. Writing
+  the reading could count it twice (its delta in the reading, and again as owed, and again when it is
+  marked applied), e.g. a purchase-order receipt's +4 counted as 8 free units.
+- a row marked applied after the reading was taken is not in the reading: writing the reading would undo
+  its delta, and the units it took off would be allocated again.
+Hence a stock write notes the outbox before the reading (its last row id, and the rows then owed), and
+then, holding the variants' locks in id order (the lock allocation takes, and the one `_mark_applied`
+needs), writes the reading only for variants none of whose rows is in flight or was sent since the note.
+The others keep their mirror stock (consistent: the last reading plus the deltas applied since), and their
+products are read again once the sends are recorded (`stock_reread`, bounded). A row that went `unknown`
+meanwhile is set aside too; rows already `unknown` are the merchant's to reconcile (allocation.py).
+The product refresh (webhooks, capture, refunds) locks before it notes and reads, so no row can be marked
+applied while it reads, and nothing is missed. The full sync reads a page before it knows which variants
+to lock; its note cannot see a row still being inserted at that moment (its id below the last committed
+one), so such a row sent and recorded within that one page read would go unnoticed until the next refresh.
 """
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from backorder.models import CatalogSync, Category, Product, Variant
+from backorder.models import CatalogSync, Category, Product, StockAdjustment, Variant
 from stores.bigcommerce.client import BigCommerceClient
+from stores.tasks import enqueue_for_store, store_task
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +49,7 @@ INVENTORY_PAGE = 1000
 DEFAULT_LOCATION_ID = 1
 ID_BATCH = 50  # ids per `id:in` filter: keeps URLs short
 STALE_SYNC_AFTER = timedelta(minutes=10)
+REREAD_ATTEMPTS = 3  # a reading set aside because a send was in flight is taken again at most this often
 
 PRODUCT_FIELDS = ["name", "sku", "inventory_tracking", "availability", "is_visible", "category_ids",
                   "base_variant_id", "url", "price", "date_modified", "is_deleted", "synced_at"]  # fmt: skip
@@ -77,8 +104,10 @@ def categories_copy(*, client: BigCommerceClient, now) -> int:
     return len(rows)
 
 
-def products_store(*, products: list[dict], now) -> int:
-    """Upsert products and their variants as BigCommerce returned them (`include=variants`)."""
+def products_store(*, products: list[dict], now, keep_on_hand: dict[int, int | None] | None = None) -> int:
+    """Upsert products and their variants as BigCommerce returned them (`include=variants`); variants in
+    `keep_on_hand` keep that on-hand instead of the catalog's (a reading set aside, see the module docstring)."""
+    keep_on_hand = keep_on_hand or {}
     stored = Product.objects.bulk_create(
         [
             Product(
@@ -115,7 +144,7 @@ def products_store(*, products: list[dict], now) -> int:
                     option_label=_option_label(v),
                     price=_decimal(v.get("price") if v.get("price") is not None else p.get("price")),
                     purchasing_disabled=bool(v.get("purchasing_disabled")),
-                    on_hand=_on_hand_from_catalog(tracked, p, v),
+                    on_hand=keep_on_hand[v["id"]] if v["id"] in keep_on_hand else _on_hand_from_catalog(tracked, p, v),
                     is_deleted=False,
                     synced_at=now,
                 )
@@ -137,8 +166,9 @@ def _on_hand_from_catalog(tracking: str, product: dict, variant: dict) -> int | 
     return int(variant.get("inventory_level") or 0)
 
 
-def stock_store(*, items: Iterable[dict]) -> int:
-    """Apply inventory items of the default location (on-hand and the native backorder fields)."""
+def stock_store(*, items: Iterable[dict], set_aside: set[int] = frozenset()) -> int:
+    """Apply inventory items of the default location (on-hand and the native backorder fields); variants in
+    `set_aside` take only the backorder limit (their counts are not known from this reading)."""
     by_variant: dict[int, dict] = {}
     by_product: dict[int, dict] = {}
     for item in items:
@@ -156,15 +186,131 @@ def stock_store(*, items: Iterable[dict]) -> int:
             by_product[identity["product_id"]] = stock
     rows = list(Variant.objects.filter(bigcommerce_id__in=list(by_variant)).only("pk", "bigcommerce_id", *STOCK_FIELDS))
     for variant in rows:
-        for field, value in by_variant[variant.bigcommerce_id].items():
-            setattr(variant, field, value)
+        _stock_set(variant, by_variant[variant.bigcommerce_id], set_aside)
     if by_product:  # stock tracked by product: every variant of the product shares it
         for variant in Variant.objects.filter(product__bigcommerce_id__in=list(by_product)).select_related("product"):
-            for field, value in by_product[variant.product.bigcommerce_id].items():
-                setattr(variant, field, value)
+            _stock_set(variant, by_product[variant.product.bigcommerce_id], set_aside)
             rows.append(variant)
     Variant.objects.bulk_update(rows, STOCK_FIELDS, batch_size=1000)
     return len(by_variant) + len(by_product)
+
+
+def _stock_set(variant: Variant, stock: dict, set_aside: set[int]) -> None:
+    for field, value in stock.items():
+        if field == "backorder_limit" or variant.bigcommerce_id not in set_aside:
+            setattr(variant, field, value)
+
+
+# -- stock readings and the outbox (see the module docstring) ---------------------------------------------
+
+_VARIANTS_LOCK_SQL = f"""
+    SELECT v.bigcommerce_id, p.bigcommerce_id
+    FROM {Variant._meta.db_table} v JOIN {Product._meta.db_table} p ON p.id = v.product_id
+    WHERE v.bigcommerce_id = ANY(%(variants)s)
+       OR v.product_id = ANY(ARRAY(SELECT id FROM {Product._meta.db_table} WHERE bigcommerce_id = ANY(%(products)s)))
+    ORDER BY v.bigcommerce_id
+    FOR UPDATE OF v
+"""
+_MARK_SQL = f"""
+    SELECT (SELECT COALESCE(MAX(id), 0) FROM {StockAdjustment._meta.db_table}),
+           ARRAY(SELECT id FROM {StockAdjustment._meta.db_table}
+                 WHERE status IN ('pending', 'sending') AND (%(all)s OR variant_id = ANY(%(variants)s)))
+"""
+# Rows in flight now, or sent since the mark (owed then, or written after it, and no longer pending).
+_MOVED_SQL = f"""
+    SELECT variant_id FROM {StockAdjustment._meta.db_table}
+    WHERE variant_id = ANY(%(variants)s) AND status = 'sending'
+    UNION
+    SELECT variant_id FROM {StockAdjustment._meta.db_table}
+    WHERE (id = ANY(%(owed)s) OR id > %(last)s) AND status <> 'pending' AND variant_id = ANY(%(variants)s)
+"""
+
+
+@dataclass(frozen=True)
+class OutboxMark:
+    """Where the stock-adjustment outbox stood just before a reading of BigCommerce's stock."""
+
+    last_id: int
+    owed: list[int]
+
+
+@dataclass(frozen=True)
+class LockedStock:
+    """The variants a stock write holds locked, each with its product."""
+
+    product_of: dict[int, int]
+
+
+def outbox_mark(*, variant_ids: list[int] | None = None) -> OutboxMark:
+    """Note the outbox (its last row, and the rows owed: of these variants, or of all) before a reading."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SQL, {"all": variant_ids is None, "variants": variant_ids or []})
+        last_id, owed = cursor.fetchone()
+    return OutboxMark(last_id=last_id, owed=list(owed))
+
+
+def variants_lock(*, variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> LockedStock:
+    """Lock the mirror rows of these variants (and of every variant of these products) in id order, the
+    order allocation locks them in: no allocation, and no adjustment marked applied, until the commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VARIANTS_LOCK_SQL, {"variants": list(variant_ids), "products": list(product_ids)})
+        rows = cursor.fetchall()
+    return LockedStock(product_of=dict(rows))
+
+
+def readings_set_aside(*, locked: LockedStock, mark: OutboxMark) -> set[int]:
+    """The locked variants whose reading may or may not contain one of our adjustments: one was in flight,
+    or was sent since the mark. Their mirror stock stays as it is."""
+    if not locked.product_of:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_MOVED_SQL, {"variants": list(locked.product_of), "owed": mark.owed, "last": mark.last_id})
+        moved = {variant_id for (variant_id,) in cursor.fetchall()}
+    if moved:
+        logger.info("Stock reading set aside for variants %s: an adjustment of ours was in flight", sorted(moved))
+    return moved
+
+
+def _mirror_on_hand(variant_ids: set[int]) -> dict[int, int | None]:
+    """The mirror's on-hand of set-aside variants, for the catalog write to keep (no query when none)."""
+    if not variant_ids:
+        return {}
+    return dict(Variant.objects.filter(bigcommerce_id__in=variant_ids).values_list("bigcommerce_id", "on_hand"))
+
+
+def _reread_later(*, locked: LockedStock, set_aside: set[int], attempt: int) -> None:
+    """Read the set-aside products again once the transaction commits (their sends recorded by then)."""
+    product_ids = sorted({locked.product_of[variant_id] for variant_id in set_aside})
+    if not product_ids or attempt >= REREAD_ATTEMPTS:
+        return
+    transaction.on_commit(
+        lambda: enqueue_for_store("backorder.sync.stock_reread", product_ids=product_ids, attempt=attempt + 1)
+    )
+
+
+@store_task
+def stock_reread(*, product_ids: list[int], attempt: int) -> int:
+    """Products whose stock reading was set aside: wait (bounded) for the sends in flight, then read again.
+    A row left `sending` by a sender that stopped becomes `unknown` first (the send pass does that), so it
+    does not hold the variant's reading back."""
+    from backorder.services.allocation import (
+        allocation_for_variants,
+        stock_adjustment_sends_wait,
+        stock_adjustments_send,
+    )
+    from stores.bigcommerce.connection import client_for
+    from stores.models import Store
+
+    variant_ids = list(
+        Variant.objects.filter(product__bigcommerce_id__in=product_ids).values_list("bigcommerce_id", flat=True)
+    )
+    client = client_for(Store.objects.get(schema_name=connection.schema_name))
+    if not stock_adjustment_sends_wait(variant_ids=variant_ids):
+        for variant_id in variant_ids:
+            stock_adjustments_send(variant_id=variant_id, client=client)
+    refreshed = products_refresh(client=client, product_ids=product_ids, attempt=attempt)
+    allocation_for_variants(variant_ids=variant_ids, source="restock")  # stock the set-aside reading had
+    return refreshed
 
 
 # -- full sync -------------------------------------------------------------------------------------------
@@ -191,6 +337,7 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
             _advance(sync, client, requests_before, phase=CatalogSync.Phase.PRODUCTS)
         requests_before = _requests(client)
     while sync.phase == CatalogSync.Phase.PRODUCTS:
+        mark = outbox_mark()
         body = client.get(
             "/v3/catalog/products",
             params={"include": "variants", "sort": "id", "direction": "asc", "limit": PRODUCT_PAGE,
@@ -200,7 +347,11 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
         with transaction.atomic():
             if sync.products_total is None:
                 sync.products_total = int(body.get("meta", {}).get("pagination", {}).get("total", len(products)))
-            sync.variants_done += products_store(products=products, now=timezone.now())
+            locked = variants_lock(product_ids=[p["id"] for p in products])
+            set_aside = readings_set_aside(locked=locked, mark=mark)  # the stock phase reads them again
+            sync.variants_done += products_store(
+                products=products, now=timezone.now(), keep_on_hand=_mirror_on_hand(set_aside)
+            )
             sync.products_done += len(products)
             if products:
                 sync.product_cursor = products[-1]["id"]
@@ -210,6 +361,7 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
             _advance(sync, client, requests_before)
         requests_before = _requests(client)
     while sync.phase == CatalogSync.Phase.INVENTORY:
+        mark = outbox_mark()
         body = client.get(
             f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items",
             params={"page": sync.inventory_page + 1, "limit": INVENTORY_PAGE},
@@ -219,7 +371,14 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
         if sync.inventory_page == 0 and items:
             native_backorders_record(items=items)
         with transaction.atomic():
-            sync.stock_items_done += stock_store(items=items)
+            identities = [item.get("identity") or {} for item in items]
+            locked = variants_lock(
+                variant_ids=[i["variant_id"] for i in identities if i.get("variant_id")],
+                product_ids=[i["product_id"] for i in identities if i.get("product_id") and not i.get("variant_id")],
+            )
+            set_aside = readings_set_aside(locked=locked, mark=mark)
+            sync.stock_items_done += stock_store(items=items, set_aside=set_aside)
+            _reread_later(locked=locked, set_aside=set_aside, attempt=0)
             sync.inventory_page += 1
             if not items or sync.inventory_page >= int(pagination.get("total_pages") or 0):
                 sync.phase = CatalogSync.Phase.FINISHED
@@ -269,8 +428,11 @@ def _advance(sync: CatalogSync, client: BigCommerceClient, requests_before: int,
 # -- incremental updates -----------------------------------------------------------------------------------
 
 
-def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int]) -> int:
-    """Re-read these products, their variants and their stock from BigCommerce (deleted ones are marked)."""
+def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int], attempt: int = 0) -> int:
+    """Re-read these products, their variants and their stock from BigCommerce (deleted ones are marked).
+
+    The stock is read under the variants' locks, and written only where no adjustment of ours was in flight
+    meanwhile (module docstring); the others keep their mirror stock and are read again later."""
     ids = sorted(set(product_ids))
     seen: set[int] = set()
     now = timezone.now()
@@ -281,13 +443,19 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int]) -
         )
         seen.update(p["id"] for p in products)
         with transaction.atomic():
-            products_store(products=products, now=now)
-            items = client.iter_v3(
-                f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items",
-                {"product_id:in": ",".join(map(str, batch))},
-                limit=INVENTORY_PAGE,
+            locked = variants_lock(product_ids=batch)
+            mark = outbox_mark(variant_ids=list(locked.product_of))
+            items = list(
+                client.iter_v3(
+                    f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items",
+                    {"product_id:in": ",".join(map(str, batch))},
+                    limit=INVENTORY_PAGE,
+                )
             )
-            stock_store(items=items)
+            set_aside = readings_set_aside(locked=locked, mark=mark)
+            products_store(products=products, now=now, keep_on_hand=_mirror_on_hand(set_aside))
+            stock_store(items=items, set_aside=set_aside)
+            _reread_later(locked=locked, set_aside=set_aside, attempt=attempt)
     gone = [i for i in ids if i not in seen]
     if gone:
         Variant.objects.filter(product__bigcommerce_id__in=gone).update(is_deleted=True)

@@ -7,7 +7,8 @@ How the counts stay right:
   (outbox), written in the transaction that makes the change and sent after the commit. Until BigCommerce
   confirms it, the row is *owed*: free units = mirror on-hand + the deltas of owed rows. When BigCommerce
   confirms it, the row becomes `applied` and its delta moves into the mirror in one transaction, so the
-  unit is never counted twice (the availability engine uses the same rule).
+  unit is never counted twice (the availability engine uses the same rule). A refresh writes a reading of
+  BigCommerce only where no row was in flight or marked applied while it read (sync.py explains why).
 - One allocation per variant at a time: it locks the variant's mirror row (`SELECT ... FOR UPDATE`, never
   SKIP LOCKED inside a variant, which would break FIFO); different variants allocate in parallel.
 - Allocation is one set-based statement however many backorders wait: a window function over the FIFO
@@ -21,7 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -399,6 +400,27 @@ def _stale_sending_mark(outcome: Counter) -> None:
                     outcome["unknown"] += 1
         finally:
             _unlock([row])
+
+
+def stock_adjustment_sends_wait(*, variant_ids: list[int], timeout_seconds: float = 30) -> bool:
+    """Wait, at most `timeout_seconds` a row, until the adjustments of these variants that are being sent right
+    now have their outcome recorded; True when none was left in flight. Never inside a transaction (a sender
+    records its outcome under the variant lock, which the caller could be holding)."""
+    if connection.in_atomic_block:
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            ids = list(
+                StockAdjustment.objects.filter(variant_id__in=variant_ids, status=Adjustment.SENDING).values_list(
+                    "id", flat=True
+                )
+            )
+            cursor.execute(f"SET LOCAL lock_timeout = '{int(timeout_seconds * 1000)}ms'")
+            for adjustment_id in ids:  # the sender holds its row's advisory lock until the outcome is recorded
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s), %s)", _lock_key(adjustment_id))
+    except OperationalError:
+        return False
+    return not StockAdjustment.objects.filter(variant_id__in=variant_ids, status=Adjustment.SENDING).exists()
 
 
 def _check_stock_task(rows: list[StockAdjustment], *, problem: str, error: str) -> None:

@@ -21,7 +21,11 @@ then, holding the variants' locks in id order (the lock allocation takes, and th
 needs), writes the reading only for variants none of whose rows is in flight or was sent since the note.
 The others keep their mirror stock (consistent: the last reading plus the deltas applied since), and their
 products are read again once the sends are recorded (`stock_reread`, bounded). A row that went `unknown`
-meanwhile is set aside too; rows already `unknown` are the merchant's to reconcile (allocation.py).
+meanwhile is set aside too. A row already `unknown` before the note has its outcome in the reading (applied
+or not), and the reading is written; each written reading is dated (`Variant.stock_read_at`: the note's
+database clock), so when the merchant resolves the row as applied its delta enters the mirror only if no
+reading since it went `unknown` holds it (allocation.stock_adjustment_resolve). The full sync's product
+pages keep the on-hand of variants with an `unknown` row: their counts come from the dated stock pages.
 The product refresh (webhooks, capture, refunds) locks before it notes and reads, so no row can be marked
 applied while it reads, and nothing is missed. The full sync reads a page before it knows which variants
 to lock; its note cannot see a row still being inserted at that moment (its id below the last committed
@@ -31,7 +35,7 @@ one), so such a row sent and recorded within that one page read would go unnotic
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
@@ -54,7 +58,7 @@ REREAD_ATTEMPTS = 3  # a reading set aside because a send was in flight is taken
 PRODUCT_FIELDS = ["name", "sku", "inventory_tracking", "availability", "is_visible", "category_ids",
                   "base_variant_id", "url", "price", "date_modified", "is_deleted", "synced_at"]  # fmt: skip
 VARIANT_FIELDS = ["product", "sku", "option_label", "price", "purchasing_disabled", "is_deleted", "synced_at"]
-STOCK_FIELDS = ["on_hand", "backorder_limit", "qty_backordered", "available_to_sell"]
+STOCK_FIELDS = ["on_hand", "backorder_limit", "qty_backordered", "available_to_sell", "stock_read_at"]
 
 
 def _decimal(value) -> Decimal | None:
@@ -166,9 +170,10 @@ def _on_hand_from_catalog(tracking: str, product: dict, variant: dict) -> int | 
     return int(variant.get("inventory_level") or 0)
 
 
-def stock_store(*, items: Iterable[dict], set_aside: set[int] = frozenset()) -> int:
-    """Apply inventory items of the default location (on-hand and the native backorder fields); variants in
-    `set_aside` take only the backorder limit (their counts are not known from this reading)."""
+def stock_store(*, items: Iterable[dict], read_at, set_aside: set[int] = frozenset()) -> int:
+    """Apply inventory items of the default location (on-hand and the native backorder fields), read at
+    `read_at`; variants in `set_aside` take only the backorder limit (their counts are not known from this
+    reading)."""
     by_variant: dict[int, dict] = {}
     by_product: dict[int, dict] = {}
     for item in items:
@@ -186,19 +191,22 @@ def stock_store(*, items: Iterable[dict], set_aside: set[int] = frozenset()) -> 
             by_product[identity["product_id"]] = stock
     rows = list(Variant.objects.filter(bigcommerce_id__in=list(by_variant)).only("pk", "bigcommerce_id", *STOCK_FIELDS))
     for variant in rows:
-        _stock_set(variant, by_variant[variant.bigcommerce_id], set_aside)
+        _stock_set(variant, by_variant[variant.bigcommerce_id], set_aside, read_at)
     if by_product:  # stock tracked by product: every variant of the product shares it
         for variant in Variant.objects.filter(product__bigcommerce_id__in=list(by_product)).select_related("product"):
-            _stock_set(variant, by_product[variant.product.bigcommerce_id], set_aside)
+            _stock_set(variant, by_product[variant.product.bigcommerce_id], set_aside, read_at)
             rows.append(variant)
     Variant.objects.bulk_update(rows, STOCK_FIELDS, batch_size=1000)
     return len(by_variant) + len(by_product)
 
 
-def _stock_set(variant: Variant, stock: dict, set_aside: set[int]) -> None:
+def _stock_set(variant: Variant, stock: dict, set_aside: set[int], read_at) -> None:
+    written = variant.bigcommerce_id not in set_aside
     for field, value in stock.items():
-        if field == "backorder_limit" or variant.bigcommerce_id not in set_aside:
+        if field == "backorder_limit" or written:
             setattr(variant, field, value)
+    if written:
+        variant.stock_read_at = read_at
 
 
 # -- stock readings and the outbox (see the module docstring) ---------------------------------------------
@@ -212,9 +220,13 @@ _VARIANTS_LOCK_SQL = f"""
     FOR UPDATE OF v
 """
 _MARK_SQL = f"""
-    SELECT (SELECT COALESCE(MAX(id), 0) FROM {StockAdjustment._meta.db_table}),
+    SELECT clock_timestamp(), (SELECT COALESCE(MAX(id), 0) FROM {StockAdjustment._meta.db_table}),
            ARRAY(SELECT id FROM {StockAdjustment._meta.db_table}
                  WHERE status IN ('pending', 'sending') AND (%(all)s OR variant_id = ANY(%(variants)s)))
+"""
+_UNRESOLVED_SQL = f"""
+    SELECT DISTINCT variant_id FROM {StockAdjustment._meta.db_table}
+    WHERE status = 'unknown' AND variant_id = ANY(%(variants)s)
 """
 # Rows in flight now, or sent since the mark (owed then, or written after it, and no longer pending).
 _MOVED_SQL = f"""
@@ -228,8 +240,10 @@ _MOVED_SQL = f"""
 
 @dataclass(frozen=True)
 class OutboxMark:
-    """Where the stock-adjustment outbox stood just before a reading of BigCommerce's stock."""
+    """Where the stock-adjustment outbox stood just before a reading of BigCommerce's stock, and when (the
+    database clock, which also dates the rows whose outcome became unknown)."""
 
+    at: datetime
     last_id: int
     owed: list[int]
 
@@ -245,8 +259,8 @@ def outbox_mark(*, variant_ids: list[int] | None = None) -> OutboxMark:
     """Note the outbox (its last row, and the rows owed: of these variants, or of all) before a reading."""
     with connection.cursor() as cursor:
         cursor.execute(_MARK_SQL, {"all": variant_ids is None, "variants": variant_ids or []})
-        last_id, owed = cursor.fetchone()
-    return OutboxMark(last_id=last_id, owed=list(owed))
+        at, last_id, owed = cursor.fetchone()
+    return OutboxMark(at=at, last_id=last_id, owed=list(owed))
 
 
 def variants_lock(*, variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> LockedStock:
@@ -269,6 +283,17 @@ def readings_set_aside(*, locked: LockedStock, mark: OutboxMark) -> set[int]:
     if moved:
         logger.info("Stock reading set aside for variants %s: an adjustment of ours was in flight", sorted(moved))
     return moved
+
+
+def _unresolved(locked: LockedStock) -> set[int]:
+    """The locked variants with an adjustment whose outcome is unknown: the full sync's product pages keep
+    their mirror on-hand, so that their stock counts come from one reading, dated (`Variant.stock_read_at`),
+    which is what resolving the adjustment compares with (allocation.stock_adjustment_resolve)."""
+    if not locked.product_of:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_UNRESOLVED_SQL, {"variants": list(locked.product_of)})
+        return {variant_id for (variant_id,) in cursor.fetchall()}
 
 
 def _mirror_on_hand(variant_ids: set[int]) -> dict[int, int | None]:
@@ -349,9 +374,8 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
                 sync.products_total = int(body.get("meta", {}).get("pagination", {}).get("total", len(products)))
             locked = variants_lock(product_ids=[p["id"] for p in products])
             set_aside = readings_set_aside(locked=locked, mark=mark)  # the stock phase reads them again
-            sync.variants_done += products_store(
-                products=products, now=timezone.now(), keep_on_hand=_mirror_on_hand(set_aside)
-            )
+            keep_on_hand = _mirror_on_hand(set_aside | _unresolved(locked))
+            sync.variants_done += products_store(products=products, now=timezone.now(), keep_on_hand=keep_on_hand)
             sync.products_done += len(products)
             if products:
                 sync.product_cursor = products[-1]["id"]
@@ -377,7 +401,7 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
                 product_ids=[i["product_id"] for i in identities if i.get("product_id") and not i.get("variant_id")],
             )
             set_aside = readings_set_aside(locked=locked, mark=mark)
-            sync.stock_items_done += stock_store(items=items, set_aside=set_aside)
+            sync.stock_items_done += stock_store(items=items, read_at=mark.at, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=0)
             sync.inventory_page += 1
             if not items or sync.inventory_page >= int(pagination.get("total_pages") or 0):
@@ -454,7 +478,7 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int], a
             )
             set_aside = readings_set_aside(locked=locked, mark=mark)
             products_store(products=products, now=now, keep_on_hand=_mirror_on_hand(set_aside))
-            stock_store(items=items, set_aside=set_aside)
+            stock_store(items=items, read_at=mark.at, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=attempt)
     gone = [i for i in ids if i not in seen]
     if gone:

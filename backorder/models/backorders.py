@@ -145,6 +145,7 @@ class StockAdjustment(models.Model):
 
     Written in the same transaction as the allocations it accounts for, sent afterwards (outbox). A row
     found `sending` after a crash is `unknown`: never resent blindly, reconciled against BigCommerce.
+    `unknown_at`: when its outcome became unknown (the database clock), to compare with stock readings.
     """
 
     class Status(models.TextChoices):
@@ -165,6 +166,7 @@ class StockAdjustment(models.Model):
     bigcommerce_transaction_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    unknown_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

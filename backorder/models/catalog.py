@@ -55,7 +55,8 @@ class Variant(models.Model):
     """A purchasable variant and its stock as BigCommerce counts it (default location).
 
     `on_hand` is None when stock is not tracked. `backorder_limit` is BigCommerce's native limit (None =
-    unlimited); `qty_backordered` the units BigCommerce has sold beyond on-hand.
+    unlimited); `qty_backordered` the units BigCommerce has sold beyond on-hand. `stock_read_at`: when the
+    stock counts were last written from a reading of BigCommerce (the database clock just before the read).
     """
 
     bigcommerce_id = models.BigIntegerField(unique=True)
@@ -70,6 +71,7 @@ class Variant(models.Model):
     purchasing_disabled = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
+    stock_read_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.sku or self.bigcommerce_id} {self.option_label}".strip()

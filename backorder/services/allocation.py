@@ -23,13 +23,14 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Func
 from django.utils import timezone
 
 from backorder import events
 from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Product, StockAdjustment, Variant
 from backorder.services.lifecycle import backorder_event_record, backorder_transition, status_for_allocation
 from stores.bigcommerce import errors
+from stores.tasks import enqueue_for_store
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ DEFAULT_LOCATION_ID = 1
 SEND_BATCH = 200  # adjustment rows claimed per round
 SEND_ROUNDS = 50  # bounded: a send never loops forever
 ADVISORY_NAMESPACE = "backorder.stock_adjustment"
+
+
+class DatabaseClock(Func):
+    """The database's clock at the statement (not the transaction's start): the clock stock readings are
+    dated with (sync.outbox_mark), so the two compare."""
+
+    template = "clock_timestamp()"
+    output_field = DateTimeField()
+
 
 # Variants are locked in id order (one lock order for any number of variants: no deadlocks).
 _LOCK_SQL = f"""
@@ -53,8 +63,9 @@ _LOCK_SQL = f"""
 # statement itself could miss owed rows committed while it waited).
 # Free units = mirror on-hand + owed deltas. Owed = not yet confirmed by BigCommerce; an `unknown` row may
 # or may not have been applied: the safe side counts a decrement as done and an increment as not done,
-# until the merchant reconciles it. `released` units were taken back from a backorder in this transaction
-# (units_release); they are already off BigCommerce's on-hand, hence the netting.
+# until the merchant reconciles it. (A decrement that BigCommerce did apply and a later reading holds is
+# then subtracted twice: units are held back, never given twice.) `released` units were taken back from a
+# backorder in this transaction (units_release); they are already off BigCommerce's on-hand, hence the netting.
 # Per variant only the first `free` waiting backorders can get a unit (each wants at least one), so the
 # window runs over at most `free` rows of each queue, whatever its length.
 _ALLOCATE_SQL = f"""
@@ -274,9 +285,9 @@ def stock_adjustments_send(*, variant_id: int | None = None, client=None) -> Cou
     unknown: the row becomes `unknown` and is never resent blindly.
 
     Crash between send and mark: a row found `sending` whose sender is gone (its session advisory lock is
-    free) becomes `unknown` with a check-stock task. Reconciliation: compare BigCommerce's inventory item
-    (`GET /v3/inventory/locations/1/items?variant_id:in=`) with the mirror; if BigCommerce has the change,
-    `stock_adjustment_resolve(applied=True)`, else `applied=False` (sent again).
+    free) becomes `unknown` with a check-stock task. Reconciliation: check in BigCommerce whether the change
+    was made (docs/operations.md); if so `stock_adjustment_resolve(applied=True)`, else `applied=False` (sent
+    again).
     """
     from stores.bigcommerce.connection import client_for
     from stores.models import Store
@@ -360,7 +371,9 @@ def _send_variant(client, rows: list[StockAdjustment]) -> str:
         return "failed"
     except errors.BigCommerceError as exc:
         with transaction.atomic():
-            StockAdjustment.objects.filter(id__in=ids).update(status=Adjustment.UNKNOWN, error=str(exc)[:2000])
+            StockAdjustment.objects.filter(id__in=ids).update(
+                status=Adjustment.UNKNOWN, unknown_at=DatabaseClock(), error=str(exc)[:2000]
+            )
             _check_stock_task(rows, problem="unknown", error=str(exc))
         _unlock(rows)
         return "unknown"
@@ -370,14 +383,16 @@ def _send_variant(client, rows: list[StockAdjustment]) -> str:
     return "applied"
 
 
-def _mark_applied(rows: list[StockAdjustment], *, transaction_id: str) -> None:
-    """BigCommerce has the change: the row stops being owed and its delta enters the mirror, together."""
+def _mark_applied(rows: list[StockAdjustment], *, transaction_id: str, in_mirror: bool = False) -> None:
+    """BigCommerce has the change: the row stops being owed and its delta enters the mirror, together (unless
+    `in_mirror`: the mirror's stock is a reading that holds the change already)."""
     on_hand = sum(row.on_hand_delta for row in rows)
     backordered = sum(row.qty_backordered_delta for row in rows)
     with transaction.atomic():
-        Variant.objects.filter(bigcommerce_id=rows[0].variant_id, on_hand__isnull=False).update(
-            on_hand=F("on_hand") + on_hand, qty_backordered=F("qty_backordered") + backordered
-        )
+        if not in_mirror:
+            Variant.objects.filter(bigcommerce_id=rows[0].variant_id, on_hand__isnull=False).update(
+                on_hand=F("on_hand") + on_hand, qty_backordered=F("qty_backordered") + backordered
+            )
         StockAdjustment.objects.filter(id__in=[row.id for row in rows]).update(
             status=Adjustment.APPLIED, applied_at=timezone.now(), bigcommerce_transaction_id=transaction_id, error=""
         )
@@ -394,7 +409,9 @@ def _stale_sending_mark(outcome: Counter) -> None:
         try:
             with transaction.atomic():
                 if StockAdjustment.objects.filter(pk=row.pk, status=Adjustment.SENDING).update(
-                    status=Adjustment.UNKNOWN, error="The sender stopped before BigCommerce's answer was recorded."
+                    status=Adjustment.UNKNOWN,
+                    unknown_at=DatabaseClock(),
+                    error="The sender stopped before BigCommerce's answer was recorded.",
                 ):
                     _check_stock_task([row], problem="unknown", error="sender stopped")
                     outcome["unknown"] += 1
@@ -453,17 +470,31 @@ def _check_stock_task(rows: list[StockAdjustment], *, problem: str, error: str) 
 
 @transaction.atomic
 def stock_adjustment_resolve(*, adjustment: StockAdjustment, applied: bool) -> StockAdjustment:
-    """The merchant (or support) reconciled an `unknown` adjustment against BigCommerce: applied (its delta
-    enters the mirror) or not applied (it is sent again)."""
+    """The merchant (or support) checked BigCommerce for an `unknown` adjustment: applied (its delta enters the
+    mirror, unless the mirror's stock was read after the outcome became unknown and so holds it already) or
+    not applied (it is sent again); either way the product's stock is read again after the commit.
+
+    The merchant's answer is trusted: "not applied" for a change BigCommerce did apply sends it twice. A
+    reading taken after the outcome became unknown holds BigCommerce's truth either way (a reading taken while
+    the row was `sending` is never written, see sync.py), so "applied" never counts the delta twice, and the
+    re-read corrects a wrong "applied". Under the variant lock, so no reading is written while this decides."""
+    variant_lock(adjustment.variant_id)
     row = StockAdjustment.objects.select_for_update().get(pk=adjustment.pk)
     if row.status != Adjustment.UNKNOWN:
         return row
     if applied:
-        _mark_applied([row], transaction_id=row.bigcommerce_transaction_id)
+        in_mirror = row.unknown_at is not None and (
+            Variant.objects.filter(bigcommerce_id=row.variant_id, stock_read_at__gt=row.unknown_at).exists()
+        )
+        _mark_applied([row], transaction_id=row.bigcommerce_transaction_id, in_mirror=in_mirror)
     else:
-        StockAdjustment.objects.filter(pk=row.pk).update(status=Adjustment.PENDING)
+        StockAdjustment.objects.filter(pk=row.pk).update(status=Adjustment.PENDING, unknown_at=None)
     MerchantTask.objects.filter(
         kind=MerchantTask.Kind.CHECK_STOCK, status=MerchantTask.Status.OPEN, details__adjustment_id=row.pk
     ).update(status=MerchantTask.Status.DONE, done_at=timezone.now())
+    transaction.on_commit(lambda: _after_stock_change([row.variant_id]))  # a row not applied goes at once
+    transaction.on_commit(
+        lambda: enqueue_for_store("backorder.sync.stock_reread", product_ids=[row.product_id], attempt=0)
+    )
     row.refresh_from_db()
     return row

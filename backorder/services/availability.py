@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from backorder import events
 from backorder.models import Backorder, PurchaseOrder, PurchaseOrderLine, StockAdjustment, Variant, VariantAvailability
@@ -41,10 +41,13 @@ class Projection:
 
 
 def units_owed_to_bigcommerce(variant_ids: Iterable[int]) -> dict[int, int]:
-    """Units already allocated but not yet taken off BigCommerce's on-hand (pending adjustments)."""
-    owed = [StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING]
+    """Units already allocated but not yet taken off BigCommerce's on-hand: pending and in-flight
+    adjustments, and `unknown` decrements (the same rule as allocation's free units: a decrement whose outcome
+    is unknown counts as done until the merchant resolves it, so its units are never offered twice)."""
+    Status = StockAdjustment.Status
     rows = (
-        StockAdjustment.objects.filter(variant_id__in=list(variant_ids), status__in=owed)
+        StockAdjustment.objects.filter(variant_id__in=list(variant_ids))
+        .filter(Q(status__in=[Status.PENDING, Status.SENDING]) | Q(status=Status.UNKNOWN, on_hand_delta__lt=0))
         .values("variant_id")
         .annotate(owed=Sum("on_hand_delta"))
     )

@@ -168,6 +168,19 @@ def test_units_owed_to_bigcommerce_are_not_offered_again(store):
 
 
 @pytest.mark.django_db
+def test_a_decrement_of_unknown_outcome_is_not_offered_again_and_an_increment_is_not_offered_yet(store):
+    """The storefront counts free units as allocation does: an unknown decrement as done, an unknown
+    increment as not done, until the merchant resolves them."""
+    variant = variant_make(on_hand=5)
+    for delta in (-3, +4):
+        StockAdjustment.objects.create(
+            variant_id=variant.bigcommerce_id, product_id=variant.product.bigcommerce_id, on_hand_delta=delta,
+            qty_backordered_delta=delta, reason="restock", status=StockAdjustment.Status.UNKNOWN,
+        )  # fmt: skip
+    assert answer(variant, quantity=3)["on_hand"] == 2
+
+
+@pytest.mark.django_db
 def test_a_product_with_options_answers_with_the_best_variant(store):
     store_policy(enabled=True, lead_time_days=10)
     sold_out = variant_make(on_hand=0)

@@ -306,7 +306,10 @@ def _mirror_on_hand(variant_ids: set[int]) -> dict[int, int | None]:
 def _reread_later(*, locked: LockedStock, set_aside: set[int], attempt: int) -> None:
     """Read the set-aside products again once the transaction commits (their sends recorded by then)."""
     product_ids = sorted({locked.product_of[variant_id] for variant_id in set_aside})
-    if not product_ids or attempt >= REREAD_ATTEMPTS:
+    if not product_ids:
+        return
+    if attempt >= REREAD_ATTEMPTS:  # the next product webhook or sync reads them again
+        logger.warning("Stock of products %s still set aside after %s readings", product_ids, attempt)
         return
     transaction.on_commit(
         lambda: enqueue_for_store("backorder.sync.stock_reread", product_ids=product_ids, attempt=attempt + 1)

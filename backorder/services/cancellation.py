@@ -47,12 +47,11 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -65,6 +64,7 @@ from backorder.services.allocation import (
 )
 from backorder.services.lifecycle import IllegalTransition, backorder_event_record
 from stores.bigcommerce import errors
+from stores.locks import session_advisory_lock
 
 FOLLOW_UP_OWED = "bigcommerce_follow_up_owed"
 FOLLOW_UP_DONE = "bigcommerce_follow_up_done"
@@ -242,13 +242,12 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None)
     backorder = Backorder.objects.get(pk=backorder_id)
     if backorder.status != Status.CANCELLED:
         return {"skipped": True}
-    with _follow_up_lock(backorder_id) as acquired:
+    # A session lock on the backorder's follow-up, so two tasks never refund it at once.
+    with session_advisory_lock(f"{ADVISORY_NAMESPACE}:{connection.schema_name}", backorder_id, wait=False) as acquired:
         if not acquired:
             return {"busy": True}
         store = None
         if client is None:
-            from django.db import connection
-
             from stores.bigcommerce.connection import client_for
             from stores.models import Store
 
@@ -272,7 +271,9 @@ def _follow_up_with_bigcommerce(backorder: Backorder, refund: bool, client, stor
         done = _bigcommerce_steps(client, backorder, refund=refund and not catching_up)
     except errors.AuthenticationError as exc:  # the token was revoked (app uninstalled): it will not come back
         if store is not None:
-            _store_needs_reconnecting(store)
+            from stores.bigcommerce.connection import store_needs_reconnecting
+
+            store_needs_reconnecting(store)
         if catching_up:
             return {"caught_up": False, "error": str(exc)}
         return _follow_up_without_bigcommerce(backorder, refund, reason=f"BigCommerce refused the token: {exc}")
@@ -342,31 +343,6 @@ def _owed_too_long(backorder: Backorder, attempts: int) -> bool:
     return attempts >= GIVE_UP_MIN_ATTEMPTS and owed_at is not None and timezone.now() - owed_at >= GIVE_UP_AFTER
 
 
-def _store_needs_reconnecting(store) -> None:
-    from stores.models import Store
-
-    Store.objects.filter(pk=store.pk, connection=Store.Connection.CONNECTED).update(
-        connection=Store.Connection.NEEDS_RECONNECTING, updated_at=timezone.now()
-    )
-
-
-@contextmanager
-def _follow_up_lock(backorder_id: int):
-    """A session advisory lock on the backorder's follow-up, so two tasks never refund it at once."""
-    from django.db import connection
-
-    key = (f"{ADVISORY_NAMESPACE}:{connection.schema_name}", backorder_id)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", key)
-        acquired = bool(cursor.fetchone()[0])
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
-
-
 def cancellations_follow_up_sweep(
     *, older_than: timedelta = timedelta(minutes=10), catch_up_for: timedelta = CATCH_UP_FOR
 ) -> int:
@@ -376,8 +352,6 @@ def cancellations_follow_up_sweep(
     ("refund due"). A connected store also catches up, for `catch_up_for`, the follow-ups settled without
     BigCommerce: note, stock release and order status, never a refund. Returns how many were queued or
     settled."""
-    from django.db import connection
-
     from stores.models import Store
 
     store = Store.objects.filter(schema_name=connection.schema_name).only("connection").first()

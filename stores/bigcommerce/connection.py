@@ -88,6 +88,14 @@ def client_for(store: Store) -> BigCommerceClient:
     return BigCommerceClient(store_hash=store.bigcommerce_store_hash, access_token=store.access_token)
 
 
+def store_needs_reconnecting(store: Store) -> None:
+    """BigCommerce refused the store's token (the app was uninstalled, or the token revoked): the store needs
+    reconnecting. Saved (not a bare UPDATE), so the tenant lookup cache forgets the old state."""
+    if store.connection == Store.Connection.CONNECTED:
+        store.connection = Store.Connection.NEEDS_RECONNECTING
+        store.save(update_fields=["connection", "updated_at"])
+
+
 def webhook_destination() -> str:
     return f"{settings.APP_BASE_URL}/bigcommerce/webhooks"
 

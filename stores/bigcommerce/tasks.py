@@ -4,7 +4,7 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -12,6 +12,7 @@ from django_q.tasks import async_task
 from stores.bigcommerce import connection as bc_connection
 from stores.bigcommerce import errors
 from stores.bigcommerce.webhooks import handlers_for
+from stores.locks import session_advisory_lock
 from stores.models import Store, WebhookDrainQueued, WebhookEvent
 from stores.tasks import enqueue_for_connected_stores, store_task
 
@@ -67,16 +68,8 @@ def webhook_events_process(*, store_id: int) -> int:
     one store on two workers deadlocked in the handlers' upserts of the same products (found by the
     webhook storm, tests/hardening). A run stops after DRAIN_SECONDS and queues the next, so that a deep
     backlog never meets the task timeout."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtext('stores.webhook_drain'), %s)", [store_id])
-    try:
+    with session_advisory_lock("stores.webhook_drain", store_id):
         return _webhook_events_drain(store_id)
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtext('stores.webhook_drain'), %s)", [store_id])
-        except DatabaseError:  # the connection died (database restart): the lock died with its session
-            logger.warning("Inbox lock of store %s released with its lost database connection", store_id)
 
 
 def _webhook_events_drain(store_id: int) -> int:
@@ -115,7 +108,7 @@ def _process_batch(store: Store, events: list[WebhookEvent]) -> None:
             with transaction.atomic():
                 handler(store, [event.payload for event in handled])
         except errors.AuthenticationError:
-            _store_needs_reconnecting(store)
+            bc_connection.store_needs_reconnecting(store)
             failed.update({e.pk: "BigCommerce refused the store's token" for e in handled})
         except Exception as exc:  # a handler's failure must not lose the event: record it and retry
             logger.exception("Webhook handler %s failed for store %s", handler.__qualname__, store.slug)
@@ -133,12 +126,6 @@ def _process_batch(store: Store, events: list[WebhookEvent]) -> None:
             event.processed_at = now
             event.last_error = ""
     WebhookEvent.objects.bulk_update(events, ["attempts", "status", "next_attempt_at", "processed_at", "last_error"])
-
-
-def _store_needs_reconnecting(store: Store) -> None:
-    if store.connection == Store.Connection.CONNECTED:
-        store.connection = Store.Connection.NEEDS_RECONNECTING
-        store.save(update_fields=["connection", "updated_at"])
 
 
 def webhook_events_sweep() -> int:
@@ -190,7 +177,7 @@ def store_reconcile() -> dict:
         client = bc_connection.client_for(store)
         client.get("/v2/store")
     except errors.AuthenticationError:
-        _store_needs_reconnecting(store)
+        bc_connection.store_needs_reconnecting(store)
         return {"status": "needs_reconnecting"}
     hooks = bc_connection.webhooks_register(store=store, client=client)
     channels = bc_connection.storefront_channels(client=client)

@@ -216,11 +216,14 @@ def units_release(*, backorder: Backorder, quantity: int | None = None, reason: 
     return released
 
 
-def _release_locked(*, backorder: Backorder, quantity: int | None, reason: str, actor: str, actor_label: str = "",
-                    to_status: str | None = None, kind: str = "units_released", save_fields: tuple[str, ...] = (),
-                    backordered_extra: int = 0) -> int:  # fmt: skip
+def _release_locked(
+    *, backorder: Backorder, quantity: int | None, reason: str, actor: str, actor_label: str = "",
+    to_status: str | None = None, kind: str = "units_released", save_fields: tuple[str, ...] = (),
+    backordered_extra: int = 0, source: str = "release", details: dict | None = None,
+) -> int:  # fmt: skip
     """The release inside the caller's transaction; `to_status` lets cancellation move the backorder in the
-    same step (its units then go to the others, never back to it)."""
+    same step (its units then go to the others, never back to it). With `details`, the timeline line is
+    written even when no unit was allocated (a change of `save_fields` is the news, e.g. a partial refund)."""
     variant_lock(backorder.variant_id)
     fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
     for field in save_fields:
@@ -229,20 +232,21 @@ def _release_locked(*, backorder: Backorder, quantity: int | None, reason: str, 
     returned = None
     if units:
         fresh.quantity_allocated -= units
-        returned = Allocation.objects.create(backorder=fresh, quantity=-units, source="release")
+        returned = Allocation.objects.create(backorder=fresh, quantity=-units, source=source)
     target = to_status or status_for_allocation(fresh)
-    details = {"units": units, "reason": reason}
+    always = details is not None
+    details = {"units": units, "reason": reason} if details is None else details
     if target != fresh.status or to_status:
         backorder_transition(backorder=fresh, to_status=target, kind=kind, actor=actor, actor_label=actor_label,
                              details=details, save_fields=(*save_fields, "quantity_allocated"))  # fmt: skip
-    elif units:
-        fresh.save(update_fields=["quantity_allocated", "updated_at"])
+    elif units or always:
+        fresh.save(update_fields=[*save_fields, "quantity_allocated", "updated_at"])
         backorder_event_record(backorder=fresh, kind=kind, actor=actor, actor_label=actor_label, details=details)
     for field in ("quantity_allocated", "status", "updated_at", "allocated_at", "cancelled_at"):
         setattr(backorder, field, getattr(fresh, field))
     if units or backordered_extra:
         _, adjustment_id = _allocate_locked(
-            variant_ids=[fresh.variant_id], source="release", released=units, exclude_backorder_id=fresh.pk,
+            variant_ids=[fresh.variant_id], source=source, released=units, exclude_backorder_id=fresh.pk,
             backordered_extra=backordered_extra,
         )  # fmt: skip
         if adjustment_id and returned:

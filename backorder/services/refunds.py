@@ -40,9 +40,8 @@ from collections import defaultdict
 from django.db import transaction
 
 from backorder import events
-from backorder.models import Allocation, Backorder, BackorderEvent
-from backorder.services.allocation import _after_stock_change, _allocate_locked, variant_lock
-from backorder.services.lifecycle import backorder_event_record, backorder_transition, status_for_allocation
+from backorder.models import Backorder, BackorderEvent
+from backorder.services.allocation import _after_stock_change, _release_locked, variant_lock
 
 logger = logging.getLogger(__name__)
 
@@ -155,30 +154,14 @@ def _take_off(*, backorder: Backorder, line: dict) -> bool:
         )
         was = fresh.status
         fresh.quantity = quantity
-        fresh.quantity_allocated -= released
-        returned = Allocation.objects.create(backorder=fresh, quantity=-released, source="refund") if released else None
-        details = {
-            "units": units,
-            "quantity": quantity,
-            "units_released": released,
-            "line_quantity_refunded": int(line.get("quantity_refunded") or 0),
-        }
-        target = status_for_allocation(fresh)
-        if target != was:
-            backorder_transition(backorder=fresh, to_status=target, kind=PARTLY_REFUNDED, actor=BIGCOMMERCE,
-                                 details=details, save_fields=("quantity", "quantity_allocated"))  # fmt: skip
-        else:
-            fresh.save(update_fields=["quantity", "quantity_allocated", "updated_at"])
-            backorder_event_record(backorder=fresh, kind=PARTLY_REFUNDED, actor=BIGCOMMERCE, details=details)
-        if target == Status.ALLOCATED and was != Status.ALLOCATED:  # what is left is all there: ready to ship
+        _release_locked(
+            backorder=fresh, quantity=released, reason=REFUNDED, actor=BIGCOMMERCE, kind=PARTLY_REFUNDED,
+            save_fields=("quantity",), backordered_extra=-unreleased, source="refund",
+            details={"units": units, "quantity": quantity, "units_released": released,
+                     "line_quantity_refunded": int(line.get("quantity_refunded") or 0)},
+        )  # fmt: skip
+        if fresh.status == Status.ALLOCATED and was != Status.ALLOCATED:  # what is left is all there: ready to ship
             events.publish("backorders.allocated", backorder_ids=[fresh.pk], source="refund")
-        if released or unreleased:
-            _, adjustment_id = _allocate_locked(
-                variant_ids=[fresh.variant_id], source="refund", released=released, exclude_backorder_id=fresh.pk,
-                backordered_extra=-unreleased,
-            )  # fmt: skip
-            if adjustment_id and returned:
-                Allocation.objects.filter(pk=returned.pk).update(adjustment_id=adjustment_id)
         logger.info("Backorder %s: %s refunded unit(s) taken off in BigCommerce's refund", fresh.pk, units)
     _copy(fresh, backorder)
     return True

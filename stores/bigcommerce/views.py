@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from stores import services
 from stores.bigcommerce import errors, install
 from stores.bigcommerce.callbacks import InvalidCallback, callback_token_consume, callback_verify
-from stores.bigcommerce.webhooks import webhook_receive
+from stores.bigcommerce.webhooks import body_too_large, webhook_body_limit, webhook_receive
 from stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -133,11 +133,24 @@ def remove_user(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "removed" if removed else "no such member"})
 
 
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
 @csrf_exempt
 @require_POST
 def webhooks(request: HttpRequest) -> HttpResponse:
-    receipt = webhook_receive(raw_body=request.body, headers=request.headers)
-    return JsonResponse({"message": receipt.message}, status=receipt.status)
+    declared = _declared_length(request)
+    if declared is not None and declared > webhook_body_limit():
+        # Refused on the declared length, before reading the body (Django would refuse one over its own
+        # limit with an HTML 400; a smaller one would be read into memory only to be refused).
+        receipt = body_too_large(size=declared)
+    else:
+        receipt = webhook_receive(raw_body=request.body, headers=request.headers)
+    return JsonResponse(receipt.as_json(), status=receipt.status)
 
 
 @require_GET

@@ -98,12 +98,33 @@ def dedupe_key(*, store_hash: str, payload: dict, webhook_id: str | None) -> str
 class Receipt:
     status: int
     message: str
+    error: str = ""  # a machine-readable code, on the refusals that have one
+
+    def as_json(self) -> dict:
+        return {"error": self.error, "message": self.message} if self.error else {"message": self.message}
+
+
+def webhook_body_limit() -> int:
+    """The largest body the inbox takes: its own limit, or Django's DATA_UPLOAD_MAX_MEMORY_SIZE when that is
+    lower (Django refuses to read a bigger body at all, with an HTML 400)."""
+    django_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return MAX_BODY_BYTES if django_limit is None else min(MAX_BODY_BYTES, django_limit)
+
+
+def body_too_large(*, size: int) -> Receipt:
+    limit = webhook_body_limit()
+    in_kb = f"{limit // 1024} KB " if limit % 1024 == 0 else ""
+    return Receipt(
+        413,
+        f"The webhook body ({size:,} bytes) is over the {in_kb}limit ({limit:,} bytes).",
+        error="payload_too_large",
+    )
 
 
 def webhook_receive(*, raw_body: bytes, headers) -> Receipt:
     """Everything the acknowledgement does: find the store, check authenticity, store the event once."""
-    if len(raw_body) > MAX_BODY_BYTES:
-        return Receipt(413, "Webhook body too large.")
+    if len(raw_body) > webhook_body_limit():
+        return body_too_large(size=len(raw_body))
     try:
         payload = json.loads(raw_body)
     except ValueError:

@@ -142,6 +142,12 @@ ensure_chromium() {
     "browser tests will be skipped (or fail when CI is set); or set CHROMIUM_PATH"
 }
 
+# The pooled hardening tests and benchmarks put PgBouncer (transaction mode) in front of PostgreSQL; without it
+# they are skipped.
+ensure_pgbouncer() {
+  ensure_debian_package /usr/sbin/pgbouncer pgbouncer "the connection-pooler tests will be skipped"
+}
+
 # HTTP load in the benchmarks: wrk when present (bench/_load.py falls back to a slower Python client, which
 # then caps the requests per second it can measure).
 ensure_wrk() {

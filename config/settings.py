@@ -97,7 +97,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# stores.database is django-tenants' backend, also safe behind a transaction-mode pooler (stores/database/base.py).
+DATABASES["default"]["ENGINE"] = "stores.database"
+DATABASE_POOL_MODE = (env_str("DATABASE_POOL_MODE") or "session").lower()
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured(f"DATABASE_POOL_MODE must be session or transaction, got {DATABASE_POOL_MODE!r}")
+DATABASES["default"]["POOL_MODE"] = DATABASE_POOL_MODE
+# A server-side cursor lives on one server connection; behind a transaction-mode pooler there is none to keep.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
+if TESTING:  # the pool-mode tests' second connection to the test database, always in transaction mode
+    DATABASES["pooled"] = {
+        **DATABASES["default"], "POOL_MODE": "transaction", "DISABLE_SERVER_SIDE_CURSORS": True,
+        "TEST": {"MIRROR": "default"},
+    }  # fmt: skip
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -302,3 +302,18 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Lease(models.Model):
+    """One holder at a time for work that spans several transactions (a store's webhook inbox drain, the
+    BigCommerce follow-up of one cancellation). A row rather than a session advisory lock, so that it holds
+    behind a transaction-mode pooler and across hosts; a holder that dies leaves it to expire (stores.leases).
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    holder = models.CharField(max_length=100, help_text="host:process:random, of whoever holds it")
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"

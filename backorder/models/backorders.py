@@ -146,6 +146,8 @@ class StockAdjustment(models.Model):
     Written in the same transaction as the allocations it accounts for, sent afterwards (outbox). A row
     found `sending` after a crash is `unknown`: never resent blindly, reconciled against BigCommerce.
     `unknown_at`: when its outcome became unknown (the database clock), to compare with stock readings.
+    `sending_until`: the sender's lease on a `sending` row (the database clock); a row still `sending` after
+    it lost its sender.
     """
 
     class Status(models.TextChoices):
@@ -167,6 +169,7 @@ class StockAdjustment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     unknown_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -19,17 +19,19 @@ How the counts stay right:
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import OperationalError, connection, transaction
-from django.db.models import DateTimeField, F, Func
+from django.db import connection, transaction
+from django.db.models import DateTimeField, DurationField, F, Func, Q, Value
 from django.utils import timezone
 
 from backorder import events
 from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Product, StockAdjustment, Variant
 from backorder.services.lifecycle import backorder_event_record, backorder_transition, status_for_allocation
 from stores.bigcommerce import errors
+from stores.leases import TASK_LIFETIME_BOUND
 from stores.tasks import enqueue_for_store
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ Adjustment = StockAdjustment.Status
 DEFAULT_LOCATION_ID = 1
 SEND_BATCH = 200  # adjustment rows claimed per round
 SEND_ROUNDS = 50  # bounded: a send never loops forever
-ADVISORY_NAMESPACE = "backorder.stock_adjustment"
+# A sender's lease on the rows it claimed: longer than any task may run (a sender runs in a task, or after a
+# request's commit, which ends sooner), so a live sender never loses it and a dead one's rows come back.
+SEND_LEASE = TASK_LIFETIME_BOUND
 
 
 class DatabaseClock(Func):
@@ -288,10 +292,10 @@ def stock_adjustments_send(*, variant_id: int | None = None, client=None) -> Cou
     (4xx) `failed` with a check-stock task for the merchant. A transport error or 5xx leaves the outcome
     unknown: the row becomes `unknown` and is never resent blindly.
 
-    Crash between send and mark: a row found `sending` whose sender is gone (its session advisory lock is
-    free) becomes `unknown` with a check-stock task. Reconciliation: check in BigCommerce whether the change
-    was made (docs/operations.md); if so `stock_adjustment_resolve(applied=True)`, else `applied=False` (sent
-    again).
+    Crash between send and mark: a row found `sending` whose sender is gone (its lease, `sending_until`,
+    expired: no sender outlives it) becomes `unknown` with a check-stock task. Reconciliation: check in
+    BigCommerce whether the change was made (docs/operations.md); if so
+    `stock_adjustment_resolve(applied=True)`, else `applied=False` (sent again).
     """
     from stores.bigcommerce.connection import client_for
     from stores.models import Store
@@ -307,10 +311,6 @@ def stock_adjustments_send(*, variant_id: int | None = None, client=None) -> Cou
         for rows in claimed.values():
             outcome[_send_variant(client, rows)] += len(rows)
     return outcome
-
-
-def _lock_key(adjustment_id: int) -> tuple[str, int]:
-    return f"{ADVISORY_NAMESPACE}:{connection.schema_name}", adjustment_id
 
 
 def _claim(variant_id: int | None) -> dict[int, list[StockAdjustment]]:
@@ -337,17 +337,14 @@ def _claim(variant_id: int | None) -> dict[int, list[StockAdjustment]]:
         claimed = {vid: rs for vid, rs in by_variant.items() if vid not in blocked}
         ids = [r.id for rs in claimed.values() for r in rs]
         if ids:
-            with connection.cursor() as cursor:
-                for adjustment_id in ids:
-                    cursor.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", _lock_key(adjustment_id))
-            StockAdjustment.objects.filter(id__in=ids).update(status=Adjustment.SENDING, attempts=F("attempts") + 1)
+            StockAdjustment.objects.filter(id__in=ids).update(
+                status=Adjustment.SENDING, attempts=F("attempts") + 1, sending_until=_lease_end()
+            )
     return claimed
 
 
-def _unlock(rows: list[StockAdjustment]) -> None:
-    with connection.cursor() as cursor:
-        for row in rows:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", _lock_key(row.id))
+def _lease_end():
+    return DatabaseClock() + Value(SEND_LEASE, output_field=DurationField())
 
 
 def _send_variant(client, rows: list[StockAdjustment]) -> str:
@@ -366,12 +363,10 @@ def _send_variant(client, rows: list[StockAdjustment]) -> str:
     except errors.ClientError as exc:
         if isinstance(exc, errors.RateLimitedError | errors.AuthenticationError):
             StockAdjustment.objects.filter(id__in=ids).update(status=Adjustment.PENDING, error=str(exc)[:2000])
-            _unlock(rows)
             return "pending"
         with transaction.atomic():
             StockAdjustment.objects.filter(id__in=ids).update(status=Adjustment.FAILED, error=str(exc)[:2000])
             _check_stock_task(rows, problem="refused", error=str(exc))
-        _unlock(rows)
         return "failed"
     except errors.BigCommerceError as exc:
         with transaction.atomic():
@@ -379,11 +374,9 @@ def _send_variant(client, rows: list[StockAdjustment]) -> str:
                 status=Adjustment.UNKNOWN, unknown_at=DatabaseClock(), error=str(exc)[:2000]
             )
             _check_stock_task(rows, problem="unknown", error=str(exc))
-        _unlock(rows)
         return "unknown"
     transaction_id = str((body or {}).get("transaction_id") or "")[:64] if isinstance(body, dict) else ""
     _mark_applied(rows, transaction_id=transaction_id)
-    _unlock(rows)
     return "applied"
 
 
@@ -403,45 +396,41 @@ def _mark_applied(rows: list[StockAdjustment], *, transaction_id: str, in_mirror
 
 
 def _stale_sending_mark(outcome: Counter) -> None:
-    """Rows left `sending` by a sender that is gone (crash between send and mark) become `unknown`."""
-    for row in StockAdjustment.objects.filter(status=Adjustment.SENDING).order_by("id")[:SEND_BATCH]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", _lock_key(row.id))
-            (free,) = cursor.fetchone()
-        if not free:
-            continue  # someone is sending it right now
-        try:
-            with transaction.atomic():
-                if StockAdjustment.objects.filter(pk=row.pk, status=Adjustment.SENDING).update(
-                    status=Adjustment.UNKNOWN,
-                    unknown_at=DatabaseClock(),
-                    error="The sender stopped before BigCommerce's answer was recorded.",
-                ):
-                    _check_stock_task([row], problem="unknown", error="sender stopped")
-                    outcome["unknown"] += 1
-        finally:
-            _unlock([row])
+    """Rows left `sending` by a sender that is gone (crash between send and mark: its lease expired, or it
+    never had one) become `unknown`, with a check-stock task each."""
+    lost_sender = Q(sending_until__isnull=True) | Q(sending_until__lt=DatabaseClock())
+    with transaction.atomic():
+        rows = list(
+            StockAdjustment.objects.select_for_update(skip_locked=True)
+            .filter(lost_sender, status=Adjustment.SENDING)
+            .order_by("id")[:SEND_BATCH]
+        )
+        if not rows:
+            return
+        StockAdjustment.objects.filter(id__in=[row.id for row in rows]).update(
+            status=Adjustment.UNKNOWN,
+            unknown_at=DatabaseClock(),
+            error="The sender stopped before BigCommerce's answer was recorded.",
+        )
+        _check_stock_task(rows, problem="unknown", error="sender stopped")
+        outcome["unknown"] += len(rows)
 
 
 def stock_adjustment_sends_wait(*, variant_ids: list[int], timeout_seconds: float = 30) -> bool:
-    """Wait, at most `timeout_seconds` a row, until the adjustments of these variants that are being sent right
-    now have their outcome recorded; True when none was left in flight. Never inside a transaction (a sender
-    records its outcome under the variant lock, which the caller could be holding)."""
+    """Wait, at most `timeout_seconds`, until the adjustments of these variants that are being sent right now
+    have their outcome recorded; True when none was left `sending`. A row whose sender's lease expired is not
+    waited for (the send pass makes it `unknown`). Never inside a transaction (a sender records its outcome
+    under the variant lock, which the caller could be holding)."""
     if connection.in_atomic_block:
         return False
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            ids = list(
-                StockAdjustment.objects.filter(variant_id__in=variant_ids, status=Adjustment.SENDING).values_list(
-                    "id", flat=True
-                )
-            )
-            cursor.execute(f"SET LOCAL lock_timeout = '{int(timeout_seconds * 1000)}ms'")
-            for adjustment_id in ids:  # the sender holds its row's advisory lock until the outcome is recorded
-                cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s), %s)", _lock_key(adjustment_id))
-    except OperationalError:
-        return False
-    return not StockAdjustment.objects.filter(variant_id__in=variant_ids, status=Adjustment.SENDING).exists()
+    sending = StockAdjustment.objects.filter(variant_id__in=variant_ids, status=Adjustment.SENDING)
+    deadline, pause = time.monotonic() + timeout_seconds, 0.02
+    while sending.filter(sending_until__gte=DatabaseClock()).exists():
+        if time.monotonic() + pause > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    return not sending.exists()
 
 
 def _check_stock_task(rows: list[StockAdjustment], *, problem: str, error: str) -> None:

@@ -21,7 +21,7 @@ When BigCommerce cannot be reached, the shopper is still told, within a bound:
   order status of settled follow-ups (FOLLOW_UP_CAUGHT_UP), never a refund: the merchant has the task.
 - Reconciliation runs for connected stores only; an hourly job (backorder.tasks
   .cancellations_follow_up_disconnected_all) settles the owed follow-ups of active stores that are not.
-- Idempotent: one worker per backorder at a time (an advisory lock: a duplicate task does nothing), the
+- Idempotent: one worker per backorder at a time (a lease: a duplicate task does nothing), the
   settlement and FOLLOW_UP_DONE are written under the backorder's row lock and checked first, the "refund
   due" task is one per backorder, and a follow-up done with BigCommerce is never run again.
 
@@ -64,7 +64,7 @@ from backorder.services.allocation import (
 )
 from backorder.services.lifecycle import IllegalTransition, backorder_event_record
 from stores.bigcommerce import errors
-from stores.locks import session_advisory_lock
+from stores.leases import TASK_LIFETIME_BOUND, leased
 
 FOLLOW_UP_OWED = "bigcommerce_follow_up_owed"
 FOLLOW_UP_DONE = "bigcommerce_follow_up_done"
@@ -74,7 +74,8 @@ FOLLOW_UP_CAUGHT_UP = "bigcommerce_follow_up_caught_up"  # a follow-up settled w
 GIVE_UP_AFTER = timedelta(hours=24)
 GIVE_UP_MIN_ATTEMPTS = 3
 CATCH_UP_FOR = timedelta(days=7)  # after a reconnection, how old a settled follow-up may be to be caught up
-ADVISORY_NAMESPACE = "backorder.cancellation_follow_up"
+LEASE_NAMESPACE = "backorder.cancellation_follow_up"
+FOLLOW_UP_LEASE = TASK_LIFETIME_BOUND  # the follow-up runs in a task; a killed one frees it this much later
 
 logger = logging.getLogger(__name__)
 
@@ -238,13 +239,13 @@ def cancellation_to_bigcommerce(*, backorder_id: int, refund: bool, client=None)
     (a retried task) does nothing more. When BigCommerce cannot be reached for good (the store is not
     connected, its token is refused, or it kept failing for GIVE_UP_AFTER and GIVE_UP_MIN_ATTEMPTS tries) the
     follow-up is settled without it: a "refund due" task, and the shopper is told the store refunds them.
-    One worker at a time per backorder (advisory lock): a duplicate task that finds it busy does nothing."""
+    One worker at a time per backorder (a lease): a duplicate task that finds it busy does nothing."""
     backorder = Backorder.objects.get(pk=backorder_id)
     if backorder.status != Status.CANCELLED:
         return {"skipped": True}
-    # A session lock on the backorder's follow-up, so two tasks never refund it at once.
-    with session_advisory_lock(f"{ADVISORY_NAMESPACE}:{connection.schema_name}", backorder_id, wait=False) as acquired:
-        if not acquired:
+    # A lease on the backorder's follow-up, so two tasks never refund it at once.
+    with leased(f"{LEASE_NAMESPACE}:{connection.schema_name}:{backorder_id}", ttl=FOLLOW_UP_LEASE) as lease:
+        if lease is None:
             return {"busy": True}
         store = None
         if client is None:

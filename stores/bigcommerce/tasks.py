@@ -12,7 +12,7 @@ from django_q.tasks import async_task
 from stores.bigcommerce import connection as bc_connection
 from stores.bigcommerce import errors
 from stores.bigcommerce.webhooks import handlers_for
-from stores.locks import session_advisory_lock
+from stores.leases import Lease, leased
 from stores.models import Store, WebhookDrainQueued, WebhookEvent
 from stores.tasks import enqueue_for_connected_stores, store_task
 
@@ -57,6 +57,8 @@ def _health_record(store: Store, channels: list[dict]) -> None:
 
 
 DRAIN_SECONDS = 60  # a run stops after this and queues the next one, well inside Q_CLUSTER's timeout
+DRAIN_LEASE = timedelta(seconds=45)  # renewed before each batch; a killed run's lease is free this much later
+DRAIN_LEASE_WAIT = 20  # seconds a run waits for the one before it to finish
 
 
 @store_task
@@ -64,19 +66,27 @@ def webhook_events_process(*, store_id: int) -> int:
     """Process the store's due events in arrival order, in batches; each handler sees its scopes' events
     of a batch at once. A failing handler's events are retried later, then parked as dead letters.
 
-    One run per store at a time (a session advisory lock; a second run waits for the first): two runs of
-    one store on two workers deadlocked in the handlers' upserts of the same products (found by the
-    webhook storm, tests/hardening). A run stops after DRAIN_SECONDS and queues the next, so that a deep
-    backlog never meets the task timeout."""
-    with session_advisory_lock("stores.webhook_drain", store_id):
-        return _webhook_events_drain(store_id)
+    One run per store at a time (a lease, stores.leases; a second run waits a while for the first): two runs
+    of one store on two workers deadlocked in the handlers' upserts of the same products (found by the
+    webhook storm, tests/hardening). A run that finds the lease kept (the first run is long, or died holding
+    it) leaves the events to the minute sweep. A run stops after DRAIN_SECONDS and queues the next, so that a
+    deep backlog never meets the task timeout."""
+    started = time.monotonic()
+    with leased(f"webhook-drain:{store_id}", ttl=DRAIN_LEASE, wait=DRAIN_LEASE_WAIT) as lease:
+        if lease is None:
+            logger.info("Inbox of store %s is being processed by another run; the sweep comes back", store_id)
+            return 0
+        return _webhook_events_drain(store_id, lease=lease, started=started)
 
 
-def _webhook_events_drain(store_id: int) -> int:
+def _webhook_events_drain(store_id: int, *, lease: Lease, started: float) -> int:
     # Started: events that arrive from now on queue a new run (see webhooks.event_store).
     WebhookDrainQueued.objects.filter(store_id=store_id).delete()
-    processed, started = 0, time.monotonic()
+    processed = 0
     while True:
+        if not lease.renew():  # it expired (a stall longer than the lease): another run may be at work
+            logger.warning("Inbox lease of store %s lost after %s events; stopping this run", store_id, processed)
+            return processed
         if time.monotonic() - started > DRAIN_SECONDS:
             _, queued = WebhookDrainQueued.objects.get_or_create(store_id=store_id)
             if queued:

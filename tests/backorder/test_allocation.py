@@ -2,6 +2,8 @@
 on-hand in the same step."""
 
 import email.utils
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,10 +11,17 @@ import pytest
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from backorder import sync
 from backorder.models import Allocation, Backorder, MerchantTask, StockAdjustment, Variant
-from backorder.services.allocation import allocation_run, stock_adjustments_send, units_release
+from backorder.services.allocation import (
+    allocation_run,
+    stock_adjustment_sends_wait,
+    stock_adjustments_send,
+    units_release,
+)
 from stores.bigcommerce.client import BigCommerceClient
 from tests.backorder.conftest import SANDBOX_STORE, backorder_make, variant_make
 
@@ -251,3 +260,44 @@ def test_a_row_left_sending_by_a_stopped_sender_becomes_unknown_and_is_not_resen
     assert MerchantTask.objects.get().details["problem"] == "unknown"
     assert stock_adjustments_send() == {}
     assert bigcommerce_stock(sandbox, variant) == (1, 0)
+
+
+def test_a_row_whose_sender_still_holds_its_lease_is_left_to_it_and_waited_for(connected_store, sandbox):
+    variant = tracked_variant(sandbox, connected_store, on_hand=1)
+    row = StockAdjustment.objects.create(variant_id=variant.bigcommerce_id, product_id=variant.product.bigcommerce_id,
+                                         on_hand_delta=-1, reason="allocation:restock", status="sending",
+                                         sending_until=timezone.now() + timedelta(minutes=2))  # fmt: skip
+
+    assert stock_adjustments_send() == {}  # a live sender's row: neither resent nor declared unknown
+    assert StockAdjustment.objects.get().status == "sending"
+
+    StockAdjustment.objects.filter(pk=row.pk).update(sending_until=timezone.now() - timedelta(seconds=1))
+    assert stock_adjustments_send()["unknown"] == 1  # its sender is gone: outcome unknown, never resent
+    assert bigcommerce_stock(sandbox, variant) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_waiting_for_sends_in_flight_ends_when_the_outcome_is_recorded_or_the_sender_is_gone(make_store):
+    store = make_store()
+    with schema_context(store.schema_name):
+        row = StockAdjustment.objects.create(
+            variant_id=7, product_id=1, on_hand_delta=-1, reason="allocation:restock", status="sending",
+            sending_until=timezone.now() + timedelta(minutes=2),
+        )  # fmt: skip
+        started = time.monotonic()
+        assert stock_adjustment_sends_wait(variant_ids=[7], timeout_seconds=0.3) is False  # still in flight
+        assert 0.1 < time.monotonic() - started < 2
+        assert stock_adjustment_sends_wait(variant_ids=[8], timeout_seconds=0.3) is True  # another variant's
+
+        def sender_records_the_outcome() -> None:
+            with schema_context(store.schema_name):
+                StockAdjustment.objects.filter(pk=row.pk).update(status="applied")
+            connection.close()
+
+        threading.Timer(0.3, sender_records_the_outcome).start()
+        assert stock_adjustment_sends_wait(variant_ids=[7], timeout_seconds=10) is True  # the sender recorded it
+
+        StockAdjustment.objects.filter(pk=row.pk).update(status="sending", sending_until=timezone.now())
+        started = time.monotonic()
+        assert stock_adjustment_sends_wait(variant_ids=[7], timeout_seconds=10) is False  # gone: not waited for
+        assert time.monotonic() - started < 2

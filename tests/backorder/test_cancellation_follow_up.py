@@ -243,23 +243,22 @@ def test_a_follow_up_owed_when_the_store_disconnected_is_settled_by_the_hourly_j
 def test_a_second_worker_on_the_same_follow_up_does_nothing_while_the_first_holds_it(
     store, sandbox, django_capture_on_commit_callbacks
 ):
-    from django.db import connection, connections
+    from django.db import connection
+
+    from backorder.services.cancellation import FOLLOW_UP_LEASE
+    from stores.leases import lease_acquire
 
     backorder = order_place(sandbox, tracked_variant(sandbox, store), 1)
     with django_capture_on_commit_callbacks(execute=False):  # the first worker has not finished yet
         backorder_cancel(backorder=backorder, actor="shopper", reason="Changed my mind")
-    first_worker = connections.create_connection("default")  # another session (advisory locks are per session)
-    key = (f"backorder.cancellation_follow_up:{connection.schema_name}", backorder.pk)
-    try:
-        with first_worker.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", key)
+    first_worker = lease_acquire(
+        name=f"backorder.cancellation_follow_up:{connection.schema_name}:{backorder.pk}", ttl=FOLLOW_UP_LEASE
+    )
+    assert first_worker is not None
 
-        assert cancellation_to_bigcommerce(backorder_id=backorder.pk, refund=True) == {"busy": True}
-        assert refund_count(store, backorder) == 0
+    assert cancellation_to_bigcommerce(backorder_id=backorder.pk, refund=True) == {"busy": True}
+    assert refund_count(store, backorder) == 0
 
-        with first_worker.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
-    finally:
-        first_worker.close()
+    first_worker.release()
     assert cancellation_to_bigcommerce(backorder_id=backorder.pk, refund=True)["refund"] == "refunded"
     assert refund_count(store, backorder) == 1

@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django_tenants.clone import CloneSchema
@@ -36,15 +35,44 @@ def template_schema_name() -> str:
     return settings.TENANT_BASE_SCHEMA
 
 
-def template_schema_migrate(*, verbosity: int = 0) -> None:
-    """Create the template schema if needed and apply every tenant migration to it."""
+# Held (transaction-level) by the template's migration exclusively and by every clone shared: a sign-up during
+# a deploy waits for the template's migration and then clones the new template, never the old one.
+TEMPLATE_LOCK_SQL = "SELECT pg_advisory_xact_lock{mode}(hashtext('stores.template_schema'))"
+
+
+def template_schema_migrate(*, verbosity: int = 0, lock_timeout_ms: int | None = None) -> None:
+    """Create the template schema if needed and apply every tenant migration to it, in one transaction that
+    sign-ups wait for (see TEMPLATE_LOCK_SQL)."""
+    from stores import schema_migrations
+
     name = template_schema_name()
-    if not schema_exists(name):
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
-    call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity)
+            cursor.execute(TEMPLATE_LOCK_SQL.format(mode=""))
+            if not schema_exists(name):
+                cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
+        result = schema_migrations.StoreMigrator(
+            lock_timeout_ms=lock_timeout_ms or schema_migrations.DEFAULT_LOCK_TIMEOUT_MS
+        ).migrate(name)
+        if result.error:
+            raise StaleTemplateError(f"The template schema {name!r} could not be migrated: {result.error}")
+    if verbosity and result.applied:
+        logger.info("Template schema %s: applied %s", name, ", ".join(result.applied))
     CloneSchema()._create_clone_schema_function()  # current with the installed django-tenants
-    catalog_statistics_refresh()
+    if result.applied or catalog_statistics_stale():
+        catalog_statistics_refresh()
+
+
+def catalog_statistics_stale() -> bool:
+    """PostgreSQL's pg_class has no statistics yet, or changed by more than a tenth since they were taken
+    (every store adds its tables to it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > n_live_tup / 10 "
+            "FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog' AND relname = 'pg_class'"
+        )
+        row = cursor.fetchone()
+    return row is None or bool(row[0])
 
 
 def catalog_statistics_refresh() -> None:
@@ -80,8 +108,11 @@ def template_pending_migrations() -> list[str]:
 def store_schema_create(*, store: Store) -> None:
     """Give a new store its schema, cloned from the template, then run the registered setup steps.
 
-    Runs inside the caller's transaction: PostgreSQL DDL is transactional, so a failure leaves nothing.
+    Runs inside the caller's transaction: PostgreSQL DDL is transactional, so a failure leaves nothing. While a
+    deploy migrates the template this waits for it, then clones the migrated template.
     """
+    with connection.cursor() as cursor:  # waits while a deploy migrates the template (until its commit)
+        cursor.execute(TEMPLATE_LOCK_SQL.format(mode="_shared"))
     pending = template_pending_migrations()
     if pending:
         raise StaleTemplateError(
@@ -103,15 +134,22 @@ def _clone_template(schema_name: str) -> None:
         if schema_exists(schema_name, case_sensitive=False):
             raise ValueError(f"A schema named {schema_name!r} already exists.")
         cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template_schema_name(), schema_name])
+    if getattr(connection, "transaction_pooled", False):
+        # The clone function SETs search_path on the session; put the session's default back so that the pooled
+        # server connection carries nothing away (the raw driver: the backend refuses a RESET of ours).
+        connection.connection.execute("RESET search_path")
     connection.set_schema_to_public()
 
 
 def store_schema_create_by_migrations(*, store: Store) -> None:
     """The slow path, kept for measuring against cloning (bench/provisioning.py)."""
+    from stores import schema_migrations
+
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {quote_schema_name(store.schema_name)}")
-    call_command("migrate_schemas", tenant=True, schema_name=store.schema_name, interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    result = schema_migrations.StoreMigrator().migrate(store.schema_name)
+    if result.error:
+        raise RuntimeError(f"Migrating {store.schema_name} failed: {result.error}")
     with schema_context(store.schema_name):
         for step in _store_setup_steps:
             step(store)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeployProbeConfig(AppConfig):
+    name = "tests.stores.deploy_probe"
+    label = "deploy_probe"

@@ -1,4 +1,8 @@
-"""Create the demo merchant (once), connect its store to the sandbox BigCommerce store, print how to sign in."""
+"""Create the demo merchant (once), connect its store to the sandbox BigCommerce store, print how to sign in.
+
+It lives in `backorder` because it knows both sides: the stores (sign-up, the BigCommerce install) and the
+backorder engine (the store policy); `stores` never imports the apps built on it.
+"""
 
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -6,7 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
 
+from backorder.models import Policy
+from backorder.services.policies import policy_update
 from stores import services
 from stores.bigcommerce import install
 from stores.models import Store, User
@@ -55,11 +62,6 @@ class Command(BaseCommand):
 
     def _backorders_on(self, store: Store) -> None:
         """The demo shows the whole flow, so its store sells on backorder (14 days) from the start."""
-        from django_tenants.utils import schema_context
-
-        from backorder.models import Policy
-        from backorder.services.policies import policy_update
-
         with schema_context(store.schema_name):
             policy_update(policy=Policy.objects.get(scope="store"), data={"enabled": True, "lead_time_days": 14})
         self.stdout.write("Backorders are on for the demo store (store policy: 14 days' lead time).")

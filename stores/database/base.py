@@ -68,7 +68,8 @@ class TransactionPooledCursor(postgresql.Cursor):
     """Django's client-side-binding psycopg cursor that carries the store's schema into each transaction.
 
     `database` is the DatabaseWrapper that made it; a raw cursor made without one (Django's own connection
-    set-up) passes statements through unchanged."""
+    set-up, or ours on purpose: provisioning resets the session after the clone function) passes statements
+    through unchanged."""
 
     database: DatabaseWrapper | None = None
 
@@ -96,7 +97,8 @@ class TransactionPooledCursor(postgresql.Cursor):
             self.database.transaction_search_path = statement
 
     def execute(self, query, params=None, **kwargs):
-        _refuse_session_state(query)
+        if self.database is not None:
+            _refuse_session_state(query)
         set_local = self._search_path_owed(query)
         if set_local is None:
             return super().execute(query, params, **kwargs)
@@ -107,7 +109,8 @@ class TransactionPooledCursor(postgresql.Cursor):
         return self
 
     def executemany(self, query, params_seq, **kwargs):
-        _refuse_session_state(query)
+        if self.database is not None:
+            _refuse_session_state(query)
         set_local = self._search_path_owed()
         if set_local is None:
             return super().executemany(query, params_seq, **kwargs)

@@ -55,24 +55,26 @@ def text(response) -> str:
     return raw.decode(errors="replace")
 
 
-def thief_with_session_of(shop_a: Shop, host: str) -> Client:
+def thief_with_session_of(shop_a: Shop, host: str, client=Client) -> Client:
     """Store A's owner's session cookie, and a CSRF cookie and header that match (an attacker controls both),
     replayed on another host: only the session itself decides."""
     session = store_client(shop_a.store, signed_in_as=shop_a.owner).cookies["sessionid"].value
-    thief = Client(HTTP_HOST=host, HTTP_X_CSRFTOKEN="x" * 32)
+    thief = client(HTTP_HOST=host, HTTP_X_CSRFTOKEN="x" * 32)
     thief.cookies["sessionid"] = session
     thief.cookies[settings.CSRF_COOKIE_NAME] = "x" * 32
     return thief
 
 
-def test_every_merchant_operation_refuses_store_a_credentials_on_store_b_host(capsys):
-    shop_a, shop_b = shop_make(), shop_make()
+def merchant_sweep(shop_a: Shop, shop_b: Shop, client=Client) -> tuple[list[str], dict, int, int]:
+    """Every merchant operation on B's host with A's session and A's token; (leaks, statuses, operations,
+    GET operations where B's own token does see B's marker). `client` makes a Django-test-client-like client
+    (the in-process one, or one over HTTP to a real server)."""
     ops = operations("config.urls_tenant")
     thieves = {
-        "session": thief_with_session_of(shop_a, shop_b.store.host),
-        "token": Client(HTTP_HOST=shop_b.store.host, HTTP_AUTHORIZATION=f"Bearer {shop_a.token}"),
+        "session": thief_with_session_of(shop_a, shop_b.store.host, client=client),
+        "token": client(HTTP_HOST=shop_b.store.host, HTTP_AUTHORIZATION=f"Bearer {shop_a.token}"),
     }
-    control = Client(HTTP_HOST=shop_b.store.host, HTTP_AUTHORIZATION=f"Bearer {shop_b.token}")
+    control = client(HTTP_HOST=shop_b.store.host, HTTP_AUTHORIZATION=f"Bearer {shop_b.token}")
 
     leaks, statuses, reached_b = [], {}, 0
     for method, template, _operation in ops:
@@ -84,18 +86,24 @@ def test_every_merchant_operation_refuses_store_a_credentials_on_store_b_host(ca
                 leaks.append(f"{how}: {method} {path} -> {response.status_code} {response.content[:200]!r}")
         if method == "GET" and shop_b.marker in text(control.get(path)):
             reached_b += 1
+    return leaks, statuses, len(ops), reached_b
+
+
+def test_every_merchant_operation_refuses_store_a_credentials_on_store_b_host(capsys):
+    leaks, statuses, swept, reached_b = merchant_sweep(shop_make(), shop_make())
 
     with capsys.disabled():
-        print(f"\nisolation sweep: {len(ops)} merchant operations x {len(thieves)} credentials; statuses {statuses}")
+        print(f"\nisolation sweep: {swept} merchant operations x 2 credentials; statuses {statuses}")
         print(f"control: B's own token saw B's marker on {reached_b} GET operations")
-    assert len(ops) >= 20
+    assert swept >= 20
     assert reached_b >= 5, "the sweep's requests do not reach store B's data even with B's own token"
     assert not leaks, "\n".join(leaks)
 
 
-def test_store_a_public_key_never_reads_store_b_products(capsys):
-    shop_a, shop_b = shop_make(), shop_make()
-    public = Client(HTTP_HOST=settings.PUBLIC_HOST)
+def storefront_sweep(shop_a: Shop, shop_b: Shop, client=Client) -> tuple[list[str], int]:
+    """Every storefront operation asked with A's public key about B's ids; (leaks, operations swept). The same
+    questions asked with B's key must reach B's data (asserted), so "no leak" means something."""
+    public = client(HTTP_HOST=settings.PUBLIC_HOST)
     b_product, b_variant = shop_b.product_ids[0], shop_b.variant_ids[0]
     b_values = {
         "product_id": b_product,
@@ -114,10 +122,14 @@ def test_store_a_public_key_never_reads_store_b_products(capsys):
         about_b_product = "{product_id}" in template
         if shop_b.marker in body or (about_b_product and response.status_code != 404):
             leaks.append(f"{method} {path} {query} -> {response.status_code} {body[:200]}")
-        # the same question asked with B's own key does reach B's data: the sweep is meaningful
         own = filled(template, shop_b)
         if about_b_product and method == "GET":
             assert public.get(own, query).status_code == 200, own
+    return leaks, swept
+
+
+def test_store_a_public_key_never_reads_store_b_products(capsys):
+    leaks, swept = storefront_sweep(shop_make(), shop_make())
 
     with capsys.disabled():
         print(f"\nstorefront sweep: {swept} operations asked with store A's key about store B's ids")

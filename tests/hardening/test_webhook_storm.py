@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
 from tests.hardening.servers import ROOT, app_environment
 from tests.integration.conftest import drop_store_schemas
 
@@ -77,6 +78,41 @@ def test_10000_deliveries_with_20_percent_redeliveries_and_two_worker_kills(stor
         print("\nfull storm, worker killed twice:", json.dumps(result, indent=1))
     assert_exactly_once(result)
     assert result["inbox_attempts"] == {"1": result["distinct_events"]}
+
+
+# -- the same through a transaction-mode pooler smaller than the app's connections --------------------------
+
+
+@pytest.fixture
+def pooled_storm_database(storm_database):
+    """The storm's processes (gunicorn 2 x 4 threads, a worker cluster, the storm itself) reach PostgreSQL only
+    through PgBouncer in transaction mode with 4 server connections, with DATABASE_POOL_MODE=transaction."""
+    if not pgbouncer_available():
+        pytest.skip("Debian's pgbouncer is not installed (bin/test installs it)")
+    bouncer = pgbouncer_start(pool_mode="transaction", pool_size=4)
+    yield {**storm_database, "DATABASE_URL": bouncer.database_url(), "DATABASE_POOL_MODE": "transaction"}
+    bouncer.stop()
+
+
+@pytest.mark.slow
+def test_500_deliveries_through_a_transaction_pooler_with_a_killed_worker_have_exactly_one_effect_each(
+    pooled_storm_database, capsys
+):
+    result = storm(SMALL, pooled_storm_database, timeout=300)
+    with capsys.disabled():
+        summary = {k: result[k] for k in ("inbox_status", "timeline", "seconds")}
+        print("\nsmall storm through PgBouncer:", json.dumps(summary))
+    assert_exactly_once(result)
+    killed = [line for line in result["timeline"] if "SIGKILL" in line]
+    assert len(killed) == 1 and "(0 events" not in killed[0]
+
+
+@pytest.mark.slow
+def test_10000_deliveries_through_a_transaction_pooler_with_two_worker_kills(pooled_storm_database, capsys):
+    result = storm(FULL, pooled_storm_database, timeout=900)
+    with capsys.disabled():
+        print("\nfull storm through PgBouncer, worker killed twice:", json.dumps(result, indent=1))
+    assert_exactly_once(result)
 
 
 # -- the same with the database restarted: a PostgreSQL of our own ------------------------------------------

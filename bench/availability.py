@@ -5,8 +5,10 @@ rows, then (1) answers random requests in-process for a few seconds and (2) serv
 endpoint with gunicorn (2 sync workers) under wrk at 8 connections, next to (3) a minimal DRF view doing one
 indexed SELECT of the same row in a fixed schema (bench/minimal_views.py), also gunicorn with 2 workers.
 (2) and (3) are measured in alternating rounds of the same run; the ratio of their medians is the number
-to watch (goal >= 0.8, p99 <= 25 ms). Loopback only, bounded in time.
-Run: ./bin/bench availability [--seconds 5 --rounds 3]
+to watch (goal >= 0.8, p99 <= 25 ms). With PgBouncer installed, (4) the same endpoint behind PgBouncer in
+transaction mode (DATABASE_POOL_MODE=transaction, 2 server connections for the 2 workers) joins the rounds:
+the pooled/direct ratio is what a deploy behind a pooler pays. Loopback only, bounded in time.
+Run: ./bin/bench availability [--seconds 5 --rounds 3] [--no-pooled]
 """
 
 import argparse
@@ -21,6 +23,9 @@ from datetime import timedelta
 from bench import _django
 from bench._load import run_load
 from bench.tenant_routing import free_port, start_server, wait_ready
+from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
+
+POOLED = "storefront endpoint, PgBouncer transaction mode"
 
 
 def main() -> dict:
@@ -29,6 +34,7 @@ def main() -> dict:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--no-pooled", action="store_true", help="skip the endpoint behind PgBouncer")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
@@ -107,6 +113,13 @@ def main() -> dict:
         start_server(ports["storefront endpoint"], "config.settings", env),
         start_server(ports["minimal DRF view"], "bench.settings_availability_bench", env),
     ]
+    bouncer = None
+    if not args.no_pooled and pgbouncer_available():
+        bouncer = pgbouncer_start(pool_mode="transaction", pool_size=2)
+        ports[POOLED] = free_port()
+        paths[POOLED] = paths["storefront endpoint"]
+        pooled_env = {**env, "DATABASE_URL": bouncer.database_url(), "DATABASE_POOL_MODE": "transaction"}
+        servers.append(start_server(ports[POOLED], "config.settings", pooled_env))
     samples: dict[str, list] = {name: [] for name in ports}
     try:
         for port in ports.values():
@@ -120,6 +133,8 @@ def main() -> dict:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=10)
+        if bouncer is not None:
+            bouncer.stop()
     endpoint_rps = statistics.median(r.requests_per_second for r in samples["storefront endpoint"])
     minimal_rps = statistics.median(r.requests_per_second for r in samples["minimal DRF view"])
     result = {
@@ -136,6 +151,14 @@ def main() -> dict:
         "load_tool": samples["storefront endpoint"][0].tool,
         "samples_rps": {name: [round(r.requests_per_second) for r in runs] for name, runs in samples.items()},
     }
+    if POOLED in samples:
+        pooled_rps = statistics.median(r.requests_per_second for r in samples[POOLED])
+        result |= {
+            "pooled_requests_per_second": round(pooled_rps),
+            "pooled_p99_ms": statistics.median(r.p99_ms for r in samples[POOLED]),
+            "pooled_non_2xx": sum(r.non_2xx for r in samples[POOLED]),
+            "pooled_vs_direct_ratio": round(pooled_rps / endpoint_rps, 3),
+        }
     print(json.dumps(result, indent=2))
     return result
 

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 
 from stores.schema_migrations import migration_names, stores_missing_migrations
+from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
 from tests.hardening.servers import ROOT, app_environment
 
 RELEASE = "tests.stores.settings_deploy_probe"
@@ -193,3 +194,16 @@ def test_a_store_signed_up_while_the_template_migrates_is_cloned_from_the_new_te
     assert late in _schemas_with_probe(name)
     assert float(signed_up.stdout.split()[-1]) > 0.5  # it waited for the template's migration to commit
     assert PROBE in [f"{app}.{n}" for app, n in _query(name, f'SELECT app, name FROM "{late}".django_migrations')]
+
+
+@pytest.mark.skipif(not pgbouncer_available(), reason="Debian's pgbouncer is not installed (bin/test installs it)")
+def test_a_release_migrates_through_a_transaction_pooler_too(deployment):
+    env, name = deployment
+    bouncer = pgbouncer_start(pool_mode="transaction", pool_size=2)
+    try:
+        pooled = {**env, "DATABASE_URL": bouncer.database_url(name), "DATABASE_POOL_MODE": "transaction"}
+        out = _manage(pooled, "migrate", "--jobs", "2", settings=RELEASE).stdout
+    finally:
+        bouncer.stop()
+    assert f"{STORES} stores migrated, 0 failed" in out
+    assert _schemas_with_probe(name) == {"tenant_template", *_store_schemas(name)}

@@ -115,13 +115,74 @@ def get_variant(store: Store, product_id: int | None, variant_id: int) -> dict[s
     return variant
 
 
+# -- uniqueness: product names and variant SKUs, case-insensitive, looked up in the store's indexes ---------
+
+
+def _index_add(index: dict[str, set[int]], key: str, item_id: int) -> None:
+    index.setdefault(key, set()).add(item_id)
+
+
+def _index_remove(index: dict[str, set[int]], key: str, item_id: int) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(item_id)
+        if not ids:
+            del index[key]
+
+
+def _name_key(name: Any) -> str:
+    return str(name).lower()
+
+
+def _sku_key(sku: Any) -> str:
+    return sku.lower() if isinstance(sku, str) else ""
+
+
+def _check_name_unique(store: Store, name: Any, *, own_product_id: int | None = None) -> None:
+    """No two products share a name, whatever the case (BigCommerce answers 409)."""
+    if store.product_names.get(_name_key(name), set()) - {own_product_id}:
+        raise ApiError(409, f"The product name '{name}' is a duplicate.", errors={"name": "duplicate"})
+
+
 def _check_sku_unique(store: Store, sku: str, *, own_variant_id: int | None = None) -> None:
+    """No two variants share a non-empty SKU, whatever the case (BigCommerce answers 409)."""
     if not sku:
         return
-    lowered = sku.lower()
-    for variant in store.variants.values():
-        if variant["id"] != own_variant_id and variant["sku"].lower() == lowered:
-            raise ApiError(409, f"The product sku '{sku}' is a duplicate.", errors={"sku": "duplicate"})
+    if store.variant_skus.get(sku.lower(), set()) - {own_variant_id}:
+        raise ApiError(409, f"The product sku '{sku}' is a duplicate.", errors={"sku": "duplicate"})
+
+
+def _product_put(store: Store, product: dict[str, Any]) -> None:
+    store.products[product["id"]] = product
+    _index_add(store.product_names, _name_key(product["name"]), product["id"])
+
+
+def _product_drop(store: Store, product: dict[str, Any]) -> None:
+    del store.products[product["id"]]
+    _index_remove(store.product_names, _name_key(product["name"]), product["id"])
+
+
+def _product_rename(store: Store, product: dict[str, Any], name: Any) -> None:
+    _index_remove(store.product_names, _name_key(product["name"]), product["id"])
+    product["name"] = name
+    _index_add(store.product_names, _name_key(name), product["id"])
+
+
+def _variant_put(store: Store, variant: dict[str, Any]) -> None:
+    store.variants[variant["id"]] = variant
+    _index_add(store.variant_skus, _sku_key(variant["sku"]), variant["id"])
+
+
+def _variant_drop(store: Store, variant_id: int) -> None:
+    variant = store.variants.pop(variant_id, None)
+    if variant is not None:
+        _index_remove(store.variant_skus, _sku_key(variant["sku"]), variant_id)
+
+
+def _variant_sku_set(store: Store, variant: dict[str, Any], sku: str) -> None:
+    _index_remove(store.variant_skus, _sku_key(variant["sku"]), variant["id"])
+    variant["sku"] = sku
+    _index_add(store.variant_skus, _sku_key(sku), variant["id"])
 
 
 def create_product(store: Store, body: dict[str, Any]) -> dict[str, Any]:
@@ -129,8 +190,7 @@ def create_product(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ApiError(422, "JSON data is missing or invalid", errors=missing)
     _validate_product_fields(body)
-    if any(p["name"].lower() == str(body["name"]).lower() for p in store.products.values()):
-        raise ApiError(409, f"The product name '{body['name']}' is a duplicate.", errors={"name": "duplicate"})
+    _check_name_unique(store, body["name"])
     now = iso8601(utcnow())
     product_id = store.next_id("product", 111)
     product: dict[str, Any] = {
@@ -180,7 +240,7 @@ def create_product(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if not product["custom_url"]["url"]:
         product["custom_url"] = {"url": f"/{str(product['name']).lower().replace(' ', '-')}/", "is_customized": False}
     _check_sku_unique(store, product["sku"])
-    store.products[product_id] = product
+    _product_put(store, product)
 
     store.emit("store/product/created", {"type": "product", "id": product_id})
     variants = body.get("variants") or []
@@ -237,7 +297,7 @@ def _add_variant(store: Store, product: dict[str, Any], body: dict[str, Any]) ->
         "is_free_shipping": False,
     }
     variant.update({k: body[k] for k in VARIANT_WRITABLE if k in body and k != "sku"})
-    store.variants[variant_id] = variant
+    _variant_put(store, variant)
     product["_variant_ids"].append(variant_id)
     return variant
 
@@ -282,16 +342,16 @@ def _validate_product_fields(body: dict[str, Any]) -> None:
 def update_product(store: Store, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
     product = get_product(store, product_id)
     _validate_product_fields(body)
-    if "name" in body and any(
-        p["name"].lower() == str(body["name"]).lower() and p["id"] != product_id for p in store.products.values()
-    ):
-        raise ApiError(409, f"The product name '{body['name']}' is a duplicate.", errors={"name": "duplicate"})
+    if "name" in body:
+        _check_name_unique(store, body["name"], own_product_id=product_id)
     if "sku" in body and product["base_variant_id"]:
         _check_sku_unique(store, body["sku"], own_variant_id=product["base_variant_id"])
     changed = [k for k in PRODUCT_WRITABLE if k in body and body[k] != product.get(k)]
-    product.update({k: body[k] for k in changed})
+    product.update({k: body[k] for k in changed if k != "name"})
+    if "name" in changed:
+        _product_rename(store, product, body["name"])
     if "sku" in changed and product["base_variant_id"]:
-        store.variants[product["base_variant_id"]]["sku"] = product["sku"]
+        _variant_sku_set(store, store.variants[product["base_variant_id"]], product["sku"])
     product["calculated_price"] = product["sale_price"] or product["price"]
     stock_changed = False
     if body.get("inventory_level") is not None and product["inventory_tracking"] == "product":
@@ -317,8 +377,8 @@ def _sync_warning_levels(store: Store, product: dict[str, Any]) -> None:
 def delete_product(store: Store, product_id: int) -> None:
     product = get_product(store, product_id)
     for vid in product["_variant_ids"]:
-        store.variants.pop(vid, None)
-    del store.products[product_id]
+        _variant_drop(store, vid)
+    _product_drop(store, product)
     store.emit("store/product/deleted", {"type": "product", "id": product_id})
 
 
@@ -330,7 +390,7 @@ def create_variant(store: Store, product_id: int, body: dict[str, Any]) -> dict[
         # Adding options turns a simple product into one with options: its base variant goes away.
         base_id = product["base_variant_id"]
         product["_variant_ids"].remove(base_id)
-        store.variants.pop(base_id, None)
+        _variant_drop(store, base_id)
         product["base_variant_id"] = None
     variant = _add_variant(store, product, body)
     product["date_modified"] = iso8601(utcnow())
@@ -345,7 +405,9 @@ def update_variant(store: Store, variant: dict[str, Any], body: dict[str, Any]) 
     if "sku" in body:
         _check_sku_unique(store, body["sku"], own_variant_id=variant["id"])
     changed = [k for k in VARIANT_WRITABLE if k in body and body[k] != variant.get(k)]
-    variant.update({k: body[k] for k in changed})
+    variant.update({k: body[k] for k in changed if k != "sku"})
+    if "sku" in changed:
+        _variant_sku_set(store, variant, body["sku"])
     level = body.get("inventory_level")
     if level is not None:
         if not isinstance(level, int) or isinstance(level, bool) or level < 0:
@@ -370,7 +432,7 @@ def delete_variant(store: Store, variant: dict[str, Any]) -> None:
     if variant["id"] == product["base_variant_id"]:
         raise invalid("The base variant of a product cannot be deleted.")
     product["_variant_ids"].remove(variant["id"])
-    del store.variants[variant["id"]]
+    _variant_drop(store, variant["id"])
     store.emit("store/sku/deleted", _sku_data(variant))
 
 

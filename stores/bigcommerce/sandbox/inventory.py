@@ -92,16 +92,17 @@ def resolve(store: Store, identity: dict[str, Any]) -> ItemKey:
             raise invalid(f"[Item with product_id {pid} is not tracked]")
         return ("p", pid)
     if identity.get("sku"):
-        sku = str(identity["sku"]).lower()
-        for variant in store.variants.values():
-            if variant["sku"].lower() == sku:
-                product = store.products[variant["product_id"]]
-                if product["inventory_tracking"] == "variant":
-                    return ("v", variant["id"])
-                if product["inventory_tracking"] == "product":
-                    return ("p", product["id"])
-                raise invalid(f"[Item with sku {identity['sku']} is not tracked]")
-        raise invalid(f"[Item with sku {identity['sku']} does not exist]")
+        # catalog.py keeps the SKU index; the oldest variant wins, as a scan in id order would find it.
+        ids = store.variant_skus.get(str(identity["sku"]).lower())
+        if not ids:
+            raise invalid(f"[Item with sku {identity['sku']} does not exist]")
+        variant = store.variants[min(ids)]
+        product = store.products[variant["product_id"]]
+        if product["inventory_tracking"] == "variant":
+            return ("v", variant["id"])
+        if product["inventory_tracking"] == "product":
+            return ("p", product["id"])
+        raise invalid(f"[Item with sku {identity['sku']} is not tracked]")
     raise invalid("An item identity (variant_id, product_id or sku) is required.")
 
 

@@ -213,6 +213,9 @@ class Store:
         self.categories: dict[int, dict[str, Any]] = {}
         self.products: dict[int, dict[str, Any]] = {}
         self.variants: dict[int, dict[str, Any]] = {}
+        # Lower-cased product names and variant SKUs -> ids, for the uniqueness checks (catalog.py keeps them).
+        self.product_names: dict[str, set[int]] = {}
+        self.variant_skus: dict[str, set[int]] = {}
         self.inventory: dict[tuple[ItemKey, int], InventoryRecord] = {}
         self.locations: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}

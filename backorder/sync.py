@@ -29,19 +29,30 @@ pages keep the on-hand of variants with an `unknown` row: their counts come from
 The product refresh (webhooks, capture, refunds) locks before it notes and reads, so no row can be marked
 applied while it reads, and nothing is missed. The full sync reads a page before it knows which variants
 to lock; its note cannot see a row still being inserted at that moment (its id below the last committed
-one), so such a row sent and recorded within that one page read would go unnoticed until the next refresh.
+one), so such a row sent and recorded between that note and the page's write would go unnoticed until the
+next refresh. The full sync reads each next page (in a worker thread, HTTP only) while it writes the current
+one: the next page's note is taken before its reading starts, so the rule above holds as it is; only the time
+from a page's note to its write now also covers the previous page's write.
+
+Writes are set-based: a page is one statement per table (rows passed as one JSON parameter and read with
+`jsonb_to_recordset`), never one ORM object per row; nothing is left on the database session (no session
+SET, no temporary table, no prepared statement), so it runs behind a transaction-mode pooler.
 """
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Self
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from backorder.id_lists import id_array
 from backorder.models import CatalogSync, Category, Product, StockAdjustment, Variant
 from stores.bigcommerce.client import BigCommerceClient
 from stores.tasks import enqueue_for_store, store_task
@@ -54,11 +65,6 @@ DEFAULT_LOCATION_ID = 1
 ID_BATCH = 50  # ids per `id:in` filter: keeps URLs short
 STALE_SYNC_AFTER = timedelta(minutes=10)
 REREAD_ATTEMPTS = 3  # a reading set aside because a send was in flight is taken again at most this often
-
-PRODUCT_FIELDS = ["name", "sku", "inventory_tracking", "availability", "is_visible", "category_ids",
-                  "base_variant_id", "url", "price", "date_modified", "is_deleted", "synced_at"]  # fmt: skip
-VARIANT_FIELDS = ["product", "sku", "option_label", "price", "purchasing_disabled", "is_deleted", "synced_at"]
-STOCK_FIELDS = ["on_hand", "backorder_limit", "qty_backordered", "available_to_sell", "stock_read_at"]
 
 
 def _decimal(value) -> Decimal | None:
@@ -75,8 +81,110 @@ def _option_label(variant: dict) -> str:
     return ", ".join(f"{v.get('option_display_name', '')}: {v.get('label', '')}" for v in values)[:255]
 
 
+def _when(value) -> str | None:
+    """BigCommerce's ISO 8601 date, checked and given an offset (UTC when it names none), for a JSON row."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
+
+
+def _money(value) -> str | None:
+    """A price for a JSON row: the Decimal's exact text (PostgreSQL reads it as numeric, never as a float)."""
+    amount = _decimal(value)
+    return None if amount is None else str(amount)
+
+
+def _json_rows(rows: list[dict]) -> str:
+    """A page's rows as one JSON parameter, read by `jsonb_to_recordset` as typed columns."""
+    return json.dumps(rows, separators=(",", ":"))
+
+
+# Set-based writes: a page of any size is one statement per table, its rows one JSON parameter.
+_CATEGORIES_UPSERT_SQL = f"""
+    INSERT INTO {Category._meta.db_table} AS c (bigcommerce_id, parent_bigcommerce_id, name, path, is_visible,
+        synced_at)
+    SELECT r.bigcommerce_id, r.parent_bigcommerce_id, r.name, r.path, r.is_visible, %(now)s
+    FROM jsonb_to_recordset(%(rows)s::jsonb)
+         AS r(bigcommerce_id bigint, parent_bigcommerce_id bigint, name text, path bigint[], is_visible boolean)
+    ORDER BY r.bigcommerce_id
+    ON CONFLICT (bigcommerce_id) DO UPDATE SET
+        parent_bigcommerce_id = EXCLUDED.parent_bigcommerce_id, name = EXCLUDED.name, path = EXCLUDED.path,
+        is_visible = EXCLUDED.is_visible, synced_at = EXCLUDED.synced_at
+"""
+_CATEGORIES_GONE_SQL = f"DELETE FROM {Category._meta.db_table} WHERE bigcommerce_id <> ALL(%(ids)s::bigint[])"
+
+_PRODUCTS_UPSERT_SQL = f"""
+    INSERT INTO {Product._meta.db_table} AS p (bigcommerce_id, name, sku, inventory_tracking, availability,
+        is_visible, category_ids, base_variant_id, url, price, date_modified, is_deleted, synced_at)
+    SELECT r.bigcommerce_id, r.name, r.sku, r.inventory_tracking, r.availability, r.is_visible, r.category_ids,
+           r.base_variant_id, r.url, r.price, r.date_modified, false, %(now)s
+    FROM jsonb_to_recordset(%(rows)s::jsonb)
+         AS r(bigcommerce_id bigint, name text, sku text, inventory_tracking text, availability text,
+              is_visible boolean, category_ids bigint[], base_variant_id bigint, url text, price numeric,
+              date_modified timestamptz)
+    ORDER BY r.bigcommerce_id
+    ON CONFLICT (bigcommerce_id) DO UPDATE SET
+        name = EXCLUDED.name, sku = EXCLUDED.sku, inventory_tracking = EXCLUDED.inventory_tracking,
+        availability = EXCLUDED.availability, is_visible = EXCLUDED.is_visible, category_ids = EXCLUDED.category_ids,
+        base_variant_id = EXCLUDED.base_variant_id, url = EXCLUDED.url, price = EXCLUDED.price,
+        date_modified = EXCLUDED.date_modified, is_deleted = false, synced_at = EXCLUDED.synced_at
+"""
+# Stock counts come from the inventory API (which knows the backorder fields); the catalog's on-hand is
+# written too (new rows need one), except for the variants in `keep` (see the module docstring).
+_VARIANTS_UPSERT_SQL = f"""
+    INSERT INTO {Variant._meta.db_table} AS v (bigcommerce_id, product_id, sku, option_label, price,
+        purchasing_disabled, on_hand, qty_backordered, is_deleted, synced_at)
+    SELECT r.bigcommerce_id, p.id, r.sku, r.option_label, r.price, r.purchasing_disabled, r.on_hand, 0, false,
+           %(now)s
+    FROM jsonb_to_recordset(%(rows)s::jsonb)
+         AS r(bigcommerce_id bigint, product bigint, sku text, option_label text, price numeric,
+              purchasing_disabled boolean, on_hand integer)
+    JOIN {Product._meta.db_table} p ON p.bigcommerce_id = r.product
+    ORDER BY r.bigcommerce_id
+    ON CONFLICT (bigcommerce_id) DO UPDATE SET
+        product_id = EXCLUDED.product_id, sku = EXCLUDED.sku, option_label = EXCLUDED.option_label,
+        price = EXCLUDED.price, purchasing_disabled = EXCLUDED.purchasing_disabled,
+        on_hand = CASE WHEN v.bigcommerce_id = ANY(%(keep)s::bigint[]) THEN v.on_hand ELSE EXCLUDED.on_hand END,
+        is_deleted = false, synced_at = EXCLUDED.synced_at
+"""
+_VARIANTS_GONE_SQL = f"""
+    UPDATE {Variant._meta.db_table} v SET is_deleted = true
+    FROM {Product._meta.db_table} p
+    WHERE p.id = v.product_id AND p.bigcommerce_id = ANY(%(products)s::bigint[])
+      AND v.bigcommerce_id <> ALL(%(seen)s::bigint[]) AND NOT v.is_deleted
+"""
+# A stock reading: `written` rows take every count (dated `read_at`), the others only the backorder limit.
+_STOCK_WRITE_SQL = f"""
+    UPDATE {Variant._meta.db_table} v SET
+        backorder_limit = s.backorder_limit,
+        on_hand = CASE WHEN s.written THEN s.on_hand ELSE v.on_hand END,
+        qty_backordered = CASE WHEN s.written THEN s.qty_backordered ELSE v.qty_backordered END,
+        available_to_sell = CASE WHEN s.written THEN s.available_to_sell ELSE v.available_to_sell END,
+        stock_read_at = CASE WHEN s.written THEN %(read_at)s ELSE v.stock_read_at END
+    FROM (
+        SELECT t.id, r.on_hand, r.backorder_limit, r.qty_backordered, r.available_to_sell,
+               t.bigcommerce_id <> ALL(%(set_aside)s::bigint[]) AS written
+        FROM jsonb_to_recordset(%(rows)s::jsonb)
+             AS r(item bigint, on_hand integer, backorder_limit integer, qty_backordered integer,
+                  available_to_sell integer)
+        JOIN {{targets}}
+    ) s
+    WHERE v.id = s.id
+"""
+_STOCK_OF_VARIANTS_SQL = _STOCK_WRITE_SQL.replace(
+    "{targets}", f"{Variant._meta.db_table} t ON t.bigcommerce_id = r.item"
+)
+# Stock tracked by product: every variant of the product shares the product's item.
+_STOCK_OF_PRODUCTS_SQL = _STOCK_WRITE_SQL.replace(
+    "{targets}",
+    f"{Product._meta.db_table} p ON p.bigcommerce_id = r.item JOIN {Variant._meta.db_table} t ON t.product_id = p.id",
+)
+
+
 def categories_copy(*, client: BigCommerceClient, now) -> int:
-    """Copy every category, with each one's path from the top (for "deepest category wins")."""
+    """Copy every category, with each one's path from the top (for "deepest category wins"); categories
+    BigCommerce no longer has are deleted."""
     rows = list(client.iter_v3("/v3/catalog/categories", {"limit": 250}))
     parents = {row["id"]: row.get("parent_id") or None for row in rows}
 
@@ -88,78 +196,64 @@ def categories_copy(*, client: BigCommerceClient, now) -> int:
             category_id = parents.get(category_id)
         return list(reversed(path))
 
-    Category.objects.bulk_create(
-        [
-            Category(
-                bigcommerce_id=row["id"],
-                parent_bigcommerce_id=parents[row["id"]],
-                name=(row.get("name") or "")[:255],
-                path=path_of(row["id"]),
-                is_visible=row.get("is_visible", True),
-                synced_at=now,
-            )
-            for row in rows
-        ],
-        update_conflicts=True,
-        unique_fields=["bigcommerce_id"],
-        update_fields=["parent_bigcommerce_id", "name", "path", "is_visible", "synced_at"],
-    )
-    Category.objects.exclude(bigcommerce_id__in=list(parents)).delete()
+    categories = [
+        {"bigcommerce_id": row["id"], "parent_bigcommerce_id": parents[row["id"]],
+         "name": (row.get("name") or "")[:255], "path": path_of(row["id"]), "is_visible": row.get("is_visible", True)}
+        for row in rows
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        if categories:
+            cursor.execute(_CATEGORIES_UPSERT_SQL, {"now": now, "rows": _json_rows(categories)})
+        cursor.execute(_CATEGORIES_GONE_SQL, {"ids": id_array(parents)})
     return len(rows)
 
 
-def products_store(*, products: list[dict], now, keep_on_hand: dict[int, int | None] | None = None) -> int:
-    """Upsert products and their variants as BigCommerce returned them (`include=variants`); variants in
-    `keep_on_hand` keep that on-hand instead of the catalog's (a reading set aside, see the module docstring)."""
-    keep_on_hand = keep_on_hand or {}
-    stored = Product.objects.bulk_create(
-        [
-            Product(
-                bigcommerce_id=p["id"],
-                name=(p.get("name") or "")[:255],
-                sku=(p.get("sku") or "")[:255],
-                inventory_tracking=p.get("inventory_tracking") or "none",
-                availability=p.get("availability") or "available",
-                is_visible=bool(p.get("is_visible", True)),
-                category_ids=list(p.get("categories") or []),
-                base_variant_id=p.get("base_variant_id"),
-                url=((p.get("custom_url") or {}).get("url") or "")[:255],
-                price=_decimal(p.get("price")),
-                date_modified=parse_datetime(p["date_modified"]) if p.get("date_modified") else None,
-                is_deleted=False,
-                synced_at=now,
-            )
-            for p in products
-        ],
-        update_conflicts=True,
-        unique_fields=["bigcommerce_id"],
-        update_fields=PRODUCT_FIELDS,
-    )
-    product_pk = {product.bigcommerce_id: product.pk for product in stored}
-    variants = []
-    for p in products:
-        tracked = p.get("inventory_tracking") or "none"
-        for v in p.get("variants") or []:
-            variants.append(
-                Variant(
-                    bigcommerce_id=v["id"],
-                    product_id=product_pk[p["id"]],
-                    sku=(v.get("sku") or "")[:255],
-                    option_label=_option_label(v),
-                    price=_decimal(v.get("price") if v.get("price") is not None else p.get("price")),
-                    purchasing_disabled=bool(v.get("purchasing_disabled")),
-                    on_hand=keep_on_hand[v["id"]] if v["id"] in keep_on_hand else _on_hand_from_catalog(tracked, p, v),
-                    is_deleted=False,
-                    synced_at=now,
-                )
-            )
-    # Stock fields come from the inventory API (which knows the backorder fields) except for new rows.
-    Variant.objects.bulk_create(
-        variants, update_conflicts=True, unique_fields=["bigcommerce_id"], update_fields=[*VARIANT_FIELDS, "on_hand"]
-    )
-    seen = [v.bigcommerce_id for v in variants]
-    Variant.objects.filter(product_id__in=product_pk.values()).exclude(bigcommerce_id__in=seen).update(is_deleted=True)
+def products_store(*, products: list[dict], now, keep_on_hand: Collection[int] = ()) -> int:
+    """Upsert products and their variants as BigCommerce returned them (`include=variants`), in one statement
+    each, and mark deleted the variants these products no longer have; variants in `keep_on_hand` keep their
+    mirror on-hand instead of the catalog's (a reading set aside, see the module docstring)."""
+    if not products:
+        return 0
+    variants = [_variant_row(p, v) for p in products for v in p.get("variants") or []]
+    product_ids = id_array(p["id"] for p in products)
+    with connection.cursor() as cursor:
+        cursor.execute(_PRODUCTS_UPSERT_SQL, {"now": now, "rows": _json_rows([_product_row(p) for p in products])})
+        cursor.execute(_VARIANTS_UPSERT_SQL, {"now": now, "keep": id_array(keep_on_hand), "rows": _json_rows(variants)})
+        cursor.execute(
+            _VARIANTS_GONE_SQL, {"products": product_ids, "seen": id_array(v["bigcommerce_id"] for v in variants)}
+        )
     return len(variants)
+
+
+def _product_row(product: dict) -> dict:
+    """The mirror's product columns from one of BigCommerce's products."""
+    return {
+        "bigcommerce_id": product["id"],
+        "name": (product.get("name") or "")[:255],
+        "sku": (product.get("sku") or "")[:255],
+        "inventory_tracking": product.get("inventory_tracking") or "none",
+        "availability": product.get("availability") or "available",
+        "is_visible": bool(product.get("is_visible", True)),
+        "category_ids": list(product.get("categories") or []),
+        "base_variant_id": product.get("base_variant_id"),
+        "url": ((product.get("custom_url") or {}).get("url") or "")[:255],
+        "price": _money(product.get("price")),
+        "date_modified": _when(product.get("date_modified")),
+    }
+
+
+def _variant_row(product: dict, variant: dict) -> dict:
+    """The mirror's variant columns from one of BigCommerce's variants (its product's price when it has
+    none of its own)."""
+    return {
+        "bigcommerce_id": variant["id"],
+        "product": product["id"],
+        "sku": (variant.get("sku") or "")[:255],
+        "option_label": _option_label(variant),
+        "price": _money(product.get("price") if variant.get("price") is None else variant.get("price")),
+        "purchasing_disabled": bool(variant.get("purchasing_disabled")),
+        "on_hand": _on_hand_from_catalog(product.get("inventory_tracking") or "none", product, variant),
+    }
 
 
 def _on_hand_from_catalog(tracking: str, product: dict, variant: dict) -> int | None:
@@ -170,10 +264,10 @@ def _on_hand_from_catalog(tracking: str, product: dict, variant: dict) -> int | 
     return int(variant.get("inventory_level") or 0)
 
 
-def stock_store(*, items: Iterable[dict], read_at, set_aside: set[int] = frozenset()) -> int:
+def stock_store(*, items: Iterable[dict], read_at, set_aside: Collection[int] = ()) -> int:
     """Apply inventory items of the default location (on-hand and the native backorder fields), read at
-    `read_at`; variants in `set_aside` take only the backorder limit (their counts are not known from this
-    reading)."""
+    `read_at`, in one statement per kind of item; variants in `set_aside` take only the backorder limit
+    (their counts are not known from this reading). An item of a variant wins over its product's."""
     by_variant: dict[int, dict] = {}
     by_product: dict[int, dict] = {}
     for item in items:
@@ -189,24 +283,12 @@ def stock_store(*, items: Iterable[dict], read_at, set_aside: set[int] = frozens
             by_variant[identity["variant_id"]] = stock
         elif identity.get("product_id"):
             by_product[identity["product_id"]] = stock
-    rows = list(Variant.objects.filter(bigcommerce_id__in=list(by_variant)).only("pk", "bigcommerce_id", *STOCK_FIELDS))
-    for variant in rows:
-        _stock_set(variant, by_variant[variant.bigcommerce_id], set_aside, read_at)
-    if by_product:  # stock tracked by product: every variant of the product shares it
-        for variant in Variant.objects.filter(product__bigcommerce_id__in=list(by_product)).select_related("product"):
-            _stock_set(variant, by_product[variant.product.bigcommerce_id], set_aside, read_at)
-            rows.append(variant)
-    Variant.objects.bulk_update(rows, STOCK_FIELDS, batch_size=1000)
+    with connection.cursor() as cursor:
+        for statement, stock_of in ((_STOCK_OF_PRODUCTS_SQL, by_product), (_STOCK_OF_VARIANTS_SQL, by_variant)):
+            if stock_of:
+                rows = _json_rows([{"item": key, **stock} for key, stock in stock_of.items()])
+                cursor.execute(statement, {"read_at": read_at, "set_aside": id_array(set_aside), "rows": rows})
     return len(by_variant) + len(by_product)
-
-
-def _stock_set(variant: Variant, stock: dict, set_aside: set[int], read_at) -> None:
-    written = variant.bigcommerce_id not in set_aside
-    for field, value in stock.items():
-        if field == "backorder_limit" or written:
-            setattr(variant, field, value)
-    if written:
-        variant.stock_read_at = read_at
 
 
 # -- stock readings and the outbox (see the module docstring) ---------------------------------------------
@@ -214,27 +296,29 @@ def _stock_set(variant: Variant, stock: dict, set_aside: set[int], read_at) -> N
 _VARIANTS_LOCK_SQL = f"""
     SELECT v.bigcommerce_id, p.bigcommerce_id
     FROM {Variant._meta.db_table} v JOIN {Product._meta.db_table} p ON p.id = v.product_id
-    WHERE v.bigcommerce_id = ANY(%(variants)s)
-       OR v.product_id = ANY(ARRAY(SELECT id FROM {Product._meta.db_table} WHERE bigcommerce_id = ANY(%(products)s)))
+    WHERE v.bigcommerce_id = ANY(%(variants)s::bigint[])
+       OR v.product_id = ANY(ARRAY(
+           SELECT id FROM {Product._meta.db_table} WHERE bigcommerce_id = ANY(%(products)s::bigint[])))
     ORDER BY v.bigcommerce_id
     FOR UPDATE OF v
 """
 _MARK_SQL = f"""
     SELECT clock_timestamp(), (SELECT COALESCE(MAX(id), 0) FROM {StockAdjustment._meta.db_table}),
            ARRAY(SELECT id FROM {StockAdjustment._meta.db_table}
-                 WHERE status IN ('pending', 'sending') AND (%(all)s OR variant_id = ANY(%(variants)s)))
+                 WHERE status IN ('pending', 'sending') AND (%(all)s OR variant_id = ANY(%(variants)s::bigint[])))
 """
 _UNRESOLVED_SQL = f"""
     SELECT DISTINCT variant_id FROM {StockAdjustment._meta.db_table}
-    WHERE status = 'unknown' AND variant_id = ANY(%(variants)s)
+    WHERE status = 'unknown' AND variant_id = ANY(%(variants)s::bigint[])
 """
 # Rows in flight now, or sent since the mark (owed then, or written after it, and no longer pending).
 _MOVED_SQL = f"""
     SELECT variant_id FROM {StockAdjustment._meta.db_table}
-    WHERE variant_id = ANY(%(variants)s) AND status = 'sending'
+    WHERE variant_id = ANY(%(variants)s::bigint[]) AND status = 'sending'
     UNION
     SELECT variant_id FROM {StockAdjustment._meta.db_table}
-    WHERE (id = ANY(%(owed)s) OR id > %(last)s) AND status <> 'pending' AND variant_id = ANY(%(variants)s)
+    WHERE (id = ANY(%(owed)s::bigint[]) OR id > %(last)s) AND status <> 'pending'
+      AND variant_id = ANY(%(variants)s::bigint[])
 """
 
 
@@ -258,7 +342,7 @@ class LockedStock:
 def outbox_mark(*, variant_ids: list[int] | None = None) -> OutboxMark:
     """Note the outbox (its last row, and the rows owed: of these variants, or of all) before a reading."""
     with connection.cursor() as cursor:
-        cursor.execute(_MARK_SQL, {"all": variant_ids is None, "variants": variant_ids or []})
+        cursor.execute(_MARK_SQL, {"all": variant_ids is None, "variants": id_array(variant_ids or [])})
         at, last_id, owed = cursor.fetchone()
     return OutboxMark(at=at, last_id=last_id, owed=list(owed))
 
@@ -267,7 +351,7 @@ def variants_lock(*, variant_ids: Iterable[int] = (), product_ids: Iterable[int]
     """Lock the mirror rows of these variants (and of every variant of these products) in id order, the
     order allocation locks them in: no allocation, and no adjustment marked applied, until the commit."""
     with connection.cursor() as cursor:
-        cursor.execute(_VARIANTS_LOCK_SQL, {"variants": list(variant_ids), "products": list(product_ids)})
+        cursor.execute(_VARIANTS_LOCK_SQL, {"variants": id_array(variant_ids), "products": id_array(product_ids)})
         rows = cursor.fetchall()
     return LockedStock(product_of=dict(rows))
 
@@ -278,7 +362,9 @@ def readings_set_aside(*, locked: LockedStock, mark: OutboxMark) -> set[int]:
     if not locked.product_of:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(_MOVED_SQL, {"variants": list(locked.product_of), "owed": mark.owed, "last": mark.last_id})
+        cursor.execute(
+            _MOVED_SQL, {"variants": id_array(locked.product_of), "owed": id_array(mark.owed), "last": mark.last_id}
+        )
         moved = {variant_id for (variant_id,) in cursor.fetchall()}
     if moved:
         logger.info("Stock reading set aside for variants %s: an adjustment of ours was in flight", sorted(moved))
@@ -292,15 +378,8 @@ def _unresolved(locked: LockedStock) -> set[int]:
     if not locked.product_of:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(_UNRESOLVED_SQL, {"variants": list(locked.product_of)})
+        cursor.execute(_UNRESOLVED_SQL, {"variants": id_array(locked.product_of)})
         return {variant_id for (variant_id,) in cursor.fetchall()}
-
-
-def _mirror_on_hand(variant_ids: set[int]) -> dict[int, int | None]:
-    """The mirror's on-hand of set-aside variants, for the catalog write to keep (no query when none)."""
-    if not variant_ids:
-        return {}
-    return dict(Variant.objects.filter(bigcommerce_id__in=variant_ids).values_list("bigcommerce_id", "on_hand"))
 
 
 def _reread_later(*, locked: LockedStock, set_aside: set[int], attempt: int) -> None:
@@ -356,45 +435,129 @@ def catalog_sync_start() -> CatalogSync:
     return CatalogSync.objects.create()
 
 
+class _RequestCount:
+    """The client's requests not yet added to the sync's count (a page read ahead counts with the next save)."""
+
+    def __init__(self, client: BigCommerceClient) -> None:
+        self.client = client
+        self.counted = self._made()
+
+    def _made(self) -> int:
+        return getattr(self.client, "requests_made", 0)
+
+    def take(self) -> int:
+        made = self._made()
+        new, self.counted = max(0, made - self.counted), made
+        return new
+
+
+class PageReader:
+    """Reads the next API page in one worker thread while the caller writes the current page.
+
+    Only HTTP runs in the worker, one request at a time (the client waits there when BigCommerce's rate-limit
+    headers say so); every database statement stays in the caller's thread, on its own connection. Should the
+    reading touch the database after all, the worker's connection is closed after each page."""
+
+    def __init__(self) -> None:
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-sync-reader")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._worker.shutdown(wait=True)  # a page still being read is awaited, and dropped
+
+    def read(self, fetch: Callable[..., dict], *args, **kwargs) -> Future:
+        return self._worker.submit(_read_in_worker, fetch, args, kwargs)
+
+
+def _read_in_worker(fetch: Callable[..., dict], args: tuple, kwargs: dict) -> dict:
+    try:
+        return fetch(*args, **kwargs)
+    finally:
+        connections.close_all()  # this thread's own connections, if any were opened
+
+
 def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> CatalogSync:
-    """Carry a sync to the end from wherever it stopped; every page is committed with its cursor."""
-    requests_before = _requests(client)
+    """Carry a sync to the end from wherever it stopped; every page is committed with its cursor.
+
+    While a page is written, the next one is read from BigCommerce in a worker thread (`PageReader`): one
+    request at a time, as before, so the client's rate-limit handling holds; the outbox is noted before each
+    reading starts (module docstring). The first page of each phase is read in the caller's thread."""
+    requests = _RequestCount(client)
     if sync.phase == CatalogSync.Phase.CATEGORIES:
         with transaction.atomic():
             categories_copy(client=client, now=sync.started_at)
-            _advance(sync, client, requests_before, phase=CatalogSync.Phase.PRODUCTS)
-        requests_before = _requests(client)
-    while sync.phase == CatalogSync.Phase.PRODUCTS:
-        mark = outbox_mark()
-        body = client.get(
-            "/v3/catalog/products",
-            params={"include": "variants", "sort": "id", "direction": "asc", "limit": PRODUCT_PAGE,
-                    "id:min": sync.product_cursor + 1},
-        )  # fmt: skip
+            _advance(sync, requests, phase=CatalogSync.Phase.PRODUCTS)
+    with PageReader() as reader:
+        if sync.phase == CatalogSync.Phase.PRODUCTS:
+            _products_copy(sync=sync, client=client, reader=reader, requests=requests)
+        if sync.phase == CatalogSync.Phase.INVENTORY:
+            _stock_copy(sync=sync, client=client, reader=reader, requests=requests)
+    return sync
+
+
+def _products_page(client: BigCommerceClient, *, after: int) -> dict:
+    """The next page of products (with their variants) in id order, after the product id `after`."""
+    body = client.get(
+        "/v3/catalog/products",
+        params={"include": "variants", "sort": "id", "direction": "asc", "limit": PRODUCT_PAGE, "id:min": after + 1},
+    )
+    return body if isinstance(body, dict) else {}
+
+
+def _stock_page(client: BigCommerceClient, *, page: int) -> dict:
+    """One page of the default location's inventory items."""
+    body = client.get(
+        f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items", params={"page": page, "limit": INVENTORY_PAGE}
+    )
+    return body if isinstance(body, dict) else {}
+
+
+def _products_copy(
+    *, sync: CatalogSync, client: BigCommerceClient, reader: PageReader, requests: _RequestCount
+) -> None:
+    """The products phase: page after page (by product id), each written with the note taken before it was
+    read; after the last page, the products BigCommerce no longer has are marked deleted."""
+    mark = outbox_mark()
+    body = _products_page(client, after=sync.product_cursor)
+    while True:
         products = body.get("data") or []
+        last = len(products) < PRODUCT_PAGE
+        if not last:
+            next_mark = outbox_mark()  # noted before the next page's reading starts (module docstring)
+            ahead = reader.read(_products_page, client, after=products[-1]["id"])
         with transaction.atomic():
             if sync.products_total is None:
                 sync.products_total = int(body.get("meta", {}).get("pagination", {}).get("total", len(products)))
             locked = variants_lock(product_ids=[p["id"] for p in products])
             set_aside = readings_set_aside(locked=locked, mark=mark)  # the stock phase reads them again
-            keep_on_hand = _mirror_on_hand(set_aside | _unresolved(locked))
+            keep_on_hand = set_aside | _unresolved(locked)
             sync.variants_done += products_store(products=products, now=timezone.now(), keep_on_hand=keep_on_hand)
             sync.products_done += len(products)
             if products:
                 sync.product_cursor = products[-1]["id"]
-            if len(products) < PRODUCT_PAGE:
+            if last:
                 _products_gone_mark(since=sync.started_at)
                 sync.phase = CatalogSync.Phase.INVENTORY
-            _advance(sync, client, requests_before)
-        requests_before = _requests(client)
-    while sync.phase == CatalogSync.Phase.INVENTORY:
-        mark = outbox_mark()
-        body = client.get(
-            f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items",
-            params={"page": sync.inventory_page + 1, "limit": INVENTORY_PAGE},
-        )
+            _advance(sync, requests)
+        if last:
+            return
+        mark, body = next_mark, ahead.result()
+
+
+def _stock_copy(*, sync: CatalogSync, client: BigCommerceClient, reader: PageReader, requests: _RequestCount) -> None:
+    """The stock phase: each page written where no adjustment of ours moved since its note (module
+    docstring); at the end every variant's availability is computed again."""
+    mark = outbox_mark()
+    body = _stock_page(client, page=sync.inventory_page + 1)
+    while True:
         items = body.get("data") or []
-        pagination = body.get("meta", {}).get("pagination", {})
+        total_pages = int(body.get("meta", {}).get("pagination", {}).get("total_pages") or 0)
+        last = not items or sync.inventory_page + 1 >= total_pages
+        if not last:
+            next_mark = outbox_mark()
+            ahead = reader.read(_stock_page, client, page=sync.inventory_page + 2)
         if sync.inventory_page == 0 and items:
             native_backorders_record(items=items)
         with transaction.atomic():
@@ -407,16 +570,17 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
             sync.stock_items_done += stock_store(items=items, read_at=mark.at, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=0)
             sync.inventory_page += 1
-            if not items or sync.inventory_page >= int(pagination.get("total_pages") or 0):
+            if last:
                 sync.phase = CatalogSync.Phase.FINISHED
                 sync.status = CatalogSync.Status.DONE
                 sync.finished_at = timezone.now()
                 from backorder.services.availability import availability_refresh_all
 
                 availability_refresh_all()
-            _advance(sync, client, requests_before)
-        requests_before = _requests(client)
-    return sync
+            _advance(sync, requests)
+        if last:
+            return
+        mark, body = next_mark, ahead.result()
 
 
 def native_backorders_record(*, items: list[dict]) -> bool:
@@ -441,14 +605,10 @@ def _products_gone_mark(*, since) -> None:
     gone.update(is_deleted=True)
 
 
-def _requests(client: BigCommerceClient) -> int:
-    return getattr(client, "requests_made", 0)
-
-
-def _advance(sync: CatalogSync, client: BigCommerceClient, requests_before: int, phase: str | None = None) -> None:
+def _advance(sync: CatalogSync, requests: _RequestCount, phase: str | None = None) -> None:
     if phase:
         sync.phase = phase
-    sync.api_requests += max(0, _requests(client) - requests_before)
+    sync.api_requests += requests.take()
     sync.save()
 
 
@@ -480,7 +640,7 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int], a
                 )
             )
             set_aside = readings_set_aside(locked=locked, mark=mark)
-            products_store(products=products, now=now, keep_on_hand=_mirror_on_hand(set_aside))
+            products_store(products=products, now=now, keep_on_hand=set_aside)
             stock_store(items=items, read_at=mark.at, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=attempt)
     gone = [i for i in ids if i not in seen]

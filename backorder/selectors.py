@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import BigIntegerField, F, Func, Q, Subquery
 
+from backorder.id_lists import among
 from backorder.models import Category, Policy, Variant
 
 Scope = Policy.Scope
@@ -70,14 +71,7 @@ def policies_effective_for_variants(
     ids = list(dict.fromkeys(variant_ids))
     if not ids:
         return {}
-    variants = {
-        v.bigcommerce_id: v
-        for v in Variant.objects.filter(bigcommerce_id__in=ids)
-        .select_related("product")
-        .only(
-            "bigcommerce_id", "sku", "option_label", "product__bigcommerce_id", "product__name", "product__category_ids"
-        )  # fmt: skip
-    }
+    variants = _policy_targets(ids)
     product_categories = {c for v in variants.values() for c in v.product.category_ids}
     categories: dict[int, Category] = {}
     if product_categories:
@@ -99,8 +93,8 @@ def policies_effective_for_variants(
     product_ids = {v.product.bigcommerce_id for v in variants.values()}
     policies = Policy.objects.filter(
         Q(scope=Scope.STORE)
-        | Q(scope=Scope.VARIANT, bigcommerce_id__in=ids)
-        | Q(scope=Scope.PRODUCT, bigcommerce_id__in=product_ids)
+        | Q(scope=Scope.VARIANT, bigcommerce_id__in=among(ids))
+        | Q(scope=Scope.PRODUCT, bigcommerce_id__in=among(product_ids))
         | Q(scope=Scope.CATEGORY, bigcommerce_id__in=reachable_categories)
     )
     by_target = {(p.scope, p.bigcommerce_id): p for p in policies}
@@ -120,10 +114,40 @@ def policies_effective_for_variants(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyTargetProduct:
+    """What choosing a variant's policy needs of its product."""
+
+    bigcommerce_id: int
+    name: str
+    category_ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTarget:
+    """What choosing a variant's policy needs of the variant (read as plain rows, not model instances)."""
+
+    bigcommerce_id: int
+    sku: str
+    option_label: str
+    product: PolicyTargetProduct
+
+
+def _policy_targets(ids: list[int]) -> dict[int, PolicyTarget]:
+    """The mirrored variants among these BigCommerce ids, with their products, in one query."""
+    rows = Variant.objects.filter(bigcommerce_id__in=among(ids)).values_list(
+        "bigcommerce_id", "sku", "option_label", "product__bigcommerce_id", "product__name", "product__category_ids"
+    )
+    return {
+        variant_id: PolicyTarget(variant_id, sku, label, PolicyTargetProduct(product_id, name, category_ids))
+        for variant_id, sku, label, product_id, name, category_ids in rows
+    }
+
+
 def _resolve(
     *,
     variant_id: int,
-    variant: Variant | None,
+    variant: PolicyTarget | None,
     categories: dict[int, Category],
     by_target: dict,
     store_policy: Policy | None,
@@ -181,7 +205,7 @@ def _category_name(category_id: int, categories: dict[int, Category]) -> str:
     return " › ".join(categories[c].name if c in categories else str(c) for c in category.path) or category.name
 
 
-def _why(*, variant_id: int, variant: Variant | None, winner: PolicyCandidate | None) -> str:
+def _why(*, variant_id: int, variant: PolicyTarget | None, winner: PolicyCandidate | None) -> str:
     """One sentence a merchant can read: which policy applies, from which level, and what it does."""
     if winner is None:
         return (

@@ -6,15 +6,27 @@ projection: units on hand, then open purchase-order lines in expected-date order
 Open backorders are served first; a shopper who orders now is promised the date their own units arrive.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from backorder import events
-from backorder.models import Backorder, PurchaseOrder, PurchaseOrderLine, StockAdjustment, Variant, VariantAvailability
+from backorder.id_lists import among, id_array
+from backorder.models import (
+    Backorder,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockAdjustment,
+    Variant,
+    VariantAvailability,
+)
 
 UNAVAILABLE, IN_STOCK, BACKORDER, PREORDER = "unavailable", "in_stock", "backorder", "preorder"
 
@@ -46,7 +58,7 @@ def units_owed_to_bigcommerce(variant_ids: Iterable[int]) -> dict[int, int]:
     is unknown counts as done until the merchant resolves it, so its units are never offered twice)."""
     Status = StockAdjustment.Status
     rows = (
-        StockAdjustment.objects.filter(variant_id__in=list(variant_ids))
+        StockAdjustment.objects.filter(variant_id__in=among(variant_ids))
         .filter(Q(status__in=[Status.PENDING, Status.SENDING]) | Q(status=Status.UNKNOWN, on_hand_delta__lt=0))
         .values("variant_id")
         .annotate(owed=Sum("on_hand_delta"))
@@ -163,11 +175,11 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
     ids = sorted(set(variant_ids))
     if not ids:
         return
-    variants = {v.bigcommerce_id: v for v in Variant.objects.filter(bigcommerce_id__in=ids).select_related("product")}
+    variants = _mirror_variants(ids)
     policies = policies_effective_for_variants(variant_ids=list(variants))
     owed = units_owed_to_bigcommerce(variants)
     waiting = dict(
-        Backorder.objects.filter(variant_id__in=list(variants), status=Backorder.Status.WAITING)
+        Backorder.objects.filter(variant_id__in=among(variants), status=Backorder.Status.WAITING)
         .values("variant_id")
         .annotate(units=Sum(F("quantity") - F("quantity_allocated")))
         .values_list("variant_id", "units")
@@ -175,7 +187,7 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
     supply: dict[int, list] = {}
     lines = (
         PurchaseOrderLine.objects.filter(
-            variant_id__in=list(variants),
+            variant_id__in=among(variants),
             purchase_order__status__in=[PurchaseOrder.Status.OPEN, PurchaseOrder.Status.PARTLY_RECEIVED],
             quantity_received__lt=F("quantity"),
         )
@@ -184,11 +196,17 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
     )
     for variant_id, quantity, received, expected in lines:
         supply.setdefault(variant_id, []).append([quantity - received, expected.isoformat()])
-    existing = {row.variant_id: row for row in VariantAvailability.objects.filter(variant_id__in=ids)}
+    existing = {
+        row["variant_id"]: row
+        for row in VariantAvailability.objects.filter(variant_id__in=among(ids)).values(
+            "pk", "variant_id", "version", *_ROW_FIELDS
+        )
+    }
+    new_row = _new_row_defaults()
     to_create, to_update, cap_reached, restocked = [], [], [], []
     for variant_id in ids:
         variant = variants.get(variant_id)
-        row = existing.get(variant_id) or VariantAvailability(variant_id=variant_id, product_id=0)
+        row = SimpleNamespace(**(existing.get(variant_id) or {**new_row, "variant_id": variant_id}))
         units_left_before = row.backorder_units_left if row.pk else None
         values = _row_values(variant, policies.get(variant_id), owed.get(variant_id, 0), waiting.get(variant_id, 0),
                              supply.get(variant_id, []))  # fmt: skip
@@ -207,9 +225,7 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
             cap = getattr(getattr(policies.get(variant_id), "policy", None), "max_units", None)
             cap_reached.append((row, cap))  # the cap just ran out (it had units left, or the row is new)
     with transaction.atomic():
-        VariantAvailability.objects.bulk_create(to_create)
-        if to_update:
-            VariantAvailability.objects.bulk_update(to_update, [*_ROW_FIELDS, "version"])
+        _rows_save([*to_create, *to_update])
         if cap_reached:  # waiting backorders used up the policy's cap: the merchant is alerted (notifications)
             events.publish("variants.cap_reached", variants=[
                 {"variant_id": r.variant_id, "product_id": r.product_id, "version": r.version, "cap": cap,
@@ -222,7 +238,7 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: backorder_limits_push_later(variant_ids=changed_ids))
 
 
-def sellable_from_stock(row: VariantAvailability) -> bool:
+def sellable_from_stock(row: VariantAvailability | SimpleNamespace) -> bool:
     """A shopper can buy it without waiting: stock is not tracked, or there are units on hand beyond those
     owed to the backorders already waiting (which allocation will take first)."""
     return row.purchasable and (not row.tracked or (row.on_hand or 0) > row.waiting_units)
@@ -236,7 +252,87 @@ _ROW_FIELDS = [
 ]  # fmt: skip
 
 
-def _row_values(variant: Variant | None, effective, owed: int, waiting: int, supply: list) -> dict:
+@dataclass(frozen=True, slots=True)
+class MirrorProduct:
+    """What an availability row needs of a mirrored product."""
+
+    bigcommerce_id: int
+    inventory_tracking: str
+    is_deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorVariant:
+    """What an availability row needs of a mirrored variant (read as plain rows, not model instances)."""
+
+    bigcommerce_id: int
+    on_hand: int | None
+    is_deleted: bool
+    purchasing_disabled: bool
+    product: MirrorProduct
+
+
+_MIRROR_SQL = f"""
+    SELECT v.bigcommerce_id, v.on_hand, v.is_deleted, v.purchasing_disabled,
+           p.bigcommerce_id, p.inventory_tracking, p.is_deleted
+    FROM {Variant._meta.db_table} v JOIN {Product._meta.db_table} p ON p.id = v.product_id
+    WHERE v.bigcommerce_id = ANY(%s::bigint[])
+"""
+
+
+def _mirror_variants(ids: list[int]) -> dict[int, MirrorVariant]:
+    """The mirrored variants among these BigCommerce ids, with their products, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MIRROR_SQL, [id_array(ids)])
+        return {
+            row[0]: MirrorVariant(row[0], row[1], row[2], row[3], MirrorProduct(row[4], row[5], row[6]))
+            for row in cursor.fetchall()
+        }
+
+
+def _new_row_defaults() -> dict:
+    """An availability row before its first computation: the model's defaults (`variant_id` to be set)."""
+    fields = VariantAvailability._meta.concrete_fields
+    defaults = {f.attname: f.get_default() for f in fields if f.attname in _ROW_FIELDS}
+    return defaults | {"pk": None, "product_id": 0, "version": 1}
+
+
+# The rows computed (new, or changed: their version bumped), written in one statement whatever their number.
+_ROWS_SAVE_SQL = f"""
+    INSERT INTO {VariantAvailability._meta.db_table} AS a (variant_id, {", ".join(_ROW_FIELDS)}, version, computed_at)
+    SELECT r.variant_id, {", ".join(f"r.{name}" for name in _ROW_FIELDS)}, r.version, %(now)s
+    FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(
+        variant_id bigint, product_id bigint, purchasable boolean, tracked boolean, on_hand integer, policy_id bigint,
+        policy_scope text, enabled boolean, mode text, window_opens_on date, window_closes_on date,
+        backorder_units_left integer, max_per_order integer, supply jsonb, fallback_date date, button_label text,
+        product_message text, cart_message text, shipping_preference text, lead_time_days integer,
+        lead_time_business_days boolean, waiting_units integer, version integer)
+    ORDER BY r.variant_id
+    ON CONFLICT (variant_id) DO UPDATE SET
+        {", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS)},
+        version = EXCLUDED.version, computed_at = EXCLUDED.computed_at
+"""
+
+
+def _rows_save(rows: list[SimpleNamespace]) -> None:
+    """Write computed availability rows (new ones, and changed ones with their version bumped) at once."""
+    if not rows:
+        return
+    data = [
+        {"variant_id": row.variant_id, "version": row.version, **{n: getattr(row, n) for n in _ROW_FIELDS}}
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_ROWS_SAVE_SQL, {"now": timezone.now(), "rows": json.dumps(data, default=_json_date)})
+
+
+def _json_date(value: date) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _row_values(variant: MirrorVariant | None, effective, owed: int, waiting: int, supply: list) -> dict:
     if variant is None:  # deleted from the mirror: nothing can be sold
         return {"purchasable": False, "enabled": False}
     product = variant.product

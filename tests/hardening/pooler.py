@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +37,12 @@ class PgBouncer:
     port: int
     directory: Path
     pool_size: int
+    user: str | None = None  # the database user of database_url (default: the test database's)
 
     def database_url(self, dbname: str | None = None) -> str:
         dbname = dbname or connection.settings_dict["NAME"]
-        return f"postgresql://{connection.settings_dict['USER']}@{self.listen_address}:{self.port}/{dbname}"
+        user = self.user or connection.settings_dict["USER"]
+        return f"postgresql://{user}@{self.listen_address}:{self.port}/{dbname}"
 
     def server_connections(self) -> int:
         """Server connections PgBouncer holds right now (SHOW POOLS through its admin console)."""
@@ -70,16 +73,27 @@ class PgBouncer:
 
 
 def pgbouncer_start(
-    *, pool_mode: str = "transaction", pool_size: int = 4, listen_address: str = "127.0.0.1", port: int | None = None
+    *,
+    pool_mode: str = "transaction",
+    pool_size: int = 4,
+    listen_address: str = "127.0.0.1",
+    port: int | None = None,
+    upstream_host: str | None = None,
+    upstream_port: int | None = None,
+    user: str | None = None,
+    command_prefix: Sequence[str] = (),
+    options: dict[str, str] | None = None,
 ) -> PgBouncer:
-    """Start PgBouncer in front of this test's database server (its socket directory or host:port)."""
+    """Start PgBouncer in front of this test's database server (its socket directory or host:port), or in front
+    of `upstream_host`:`upstream_port` for `user`. `command_prefix` runs it elsewhere (`ip netns exec <host>`,
+    tests/hardening/hosts.py); `options` are more `[pgbouncer]` settings."""
     settings = connection.settings_dict
-    upstream_host = settings["HOST"] or "127.0.0.1"
-    upstream_port = settings["PORT"] or 5432
+    upstream_host = upstream_host or settings["HOST"] or "127.0.0.1"
+    upstream_port = upstream_port or settings["PORT"] or 5432
     port = port or _free_port()
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
-    user = settings["USER"] or "postgres"
-    (directory / "userlist.txt").write_text(f'"{user}" ""\n"pgbouncer" ""\n')
+    login = user or settings["USER"] or "postgres"
+    (directory / "userlist.txt").write_text(f'"{login}" ""\n"pgbouncer" ""\n')
     (directory / "pgbouncer.ini").write_text(
         "\n".join([
             "[databases]",
@@ -101,6 +115,7 @@ def pgbouncer_start(
             "ignore_startup_parameters = extra_float_digits",
             f"logfile = {directory / 'pgbouncer.log'}",
             f"pidfile = {directory / 'pgbouncer.pid'}",
+            *(f"{name} = {value}" for name, value in (options or {}).items()),
             "",
         ])
     )  # fmt: skip
@@ -111,9 +126,11 @@ def pgbouncer_start(
         for path in directory.iterdir():
             shutil.chown(path, run_as)
         command = [PGBOUNCER, "-u", run_as, str(directory / "pgbouncer.ini")]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [*command_prefix, *command], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
     bouncer = PgBouncer(process=process, listen_address=listen_address, port=port, directory=directory,
-                        pool_size=pool_size)  # fmt: skip
+                        pool_size=pool_size, user=user)  # fmt: skip
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:

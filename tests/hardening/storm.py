@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 STORE_HASH = "storm01"
@@ -64,6 +65,12 @@ def _db_query(func, *, attempts: int = 60):
 
 
 class Storm:
+    """One storm. Subclasses change where it runs (tests/hardening/storm_hosts.py: several hosts) through
+    `sandbox_address`, `web_start`, `worker_start`, `web_target`, `web_result` and `triggers`."""
+
+    sandbox_address = "127.0.0.1"  # where the sandbox BigCommerce listens (the app's processes call it)
+    post_timeout: float | tuple[float, float] = 30  # seconds per delivery attempt (requests' timeout)
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.rng = random.Random(args.seed)
@@ -95,6 +102,7 @@ class Storm:
         provisioning.public_tenant_ensure()  # the public host (webhooks) is a tenant too
         provisioning.schedules_ensure()  # the minute sweep re-queues what a killed worker left behind
         self.sandbox = SandboxServer(
+            host=self.sandbox_address,
             client_id=settings.BIGCOMMERCE_CLIENT_ID,
             client_secret=settings.BIGCOMMERCE_CLIENT_SECRET,
             app_base_url="http://127.0.0.1:9",
@@ -234,6 +242,19 @@ class Storm:
 
     # -- the storm ----------------------------------------------------------------------------------------
 
+    def web_target(self) -> str:
+        """The base URL the next delivery attempt goes to."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def web_result(self, target: str, outcome: str) -> None:
+        """What a delivery attempt to `target` came to: "acknowledged" or "retried after <status or error>"."""
+
+    def triggers(self) -> list[tuple[float, Callable[[], None]]]:
+        """(fraction of the deliveries posted, action): what happens to the system during the posting."""
+        return [(fraction, self.worker_restart) for fraction in self.args.kill_worker_at] + [
+            (fraction, self.database_restart) for fraction in self.args.restart_db_at
+        ]
+
     def post_all(self, deliveries: list[tuple[bytes, dict]]) -> Counter:
         """Post like BigCommerce: 8 senders; anything but a 200 is retried (as BigCommerce retries)."""
         import requests
@@ -242,11 +263,7 @@ class Storm:
         outcomes: Counter = Counter()
         lock = threading.Lock()
         cursor = iter(enumerate(deliveries))
-        url = f"http://127.0.0.1:{self.port}/bigcommerce/webhooks"
-        triggers = sorted(
-            [(fraction, self.worker_restart) for fraction in self.args.kill_worker_at]
-            + [(fraction, self.database_restart) for fraction in self.args.restart_db_at]
-        )
+        triggers = sorted(self.triggers(), key=lambda trigger: trigger[0])
         triggers_lock = threading.Lock()
 
         def sender() -> None:
@@ -262,15 +279,19 @@ class Storm:
                         _fraction, action = triggers.pop(0)
                         threading.Thread(target=self.noting_failure, args=(action,), daemon=True).start()
                 for attempt in range(200):
+                    target = self.web_target()
                     try:
-                        response = session.post(url, data=raw, headers={"Host": settings.PUBLIC_HOST, **headers},
-                                                timeout=30)  # fmt: skip
+                        response = session.post(f"{target}/bigcommerce/webhooks", data=raw,
+                                                headers={"Host": settings.PUBLIC_HOST, **headers},
+                                                timeout=self.post_timeout)  # fmt: skip
                         if response.status_code == 200:
+                            self.web_result(target, "acknowledged")
                             break
                         outcome = f"retried after {response.status_code}"
                     except requests.RequestException as exc:
                         outcome = f"retried after {type(exc).__name__}"
                         session = requests.Session()
+                    self.web_result(target, outcome)
                     with lock:
                         outcomes[outcome] += 1
                     time.sleep(min(2.0, 0.05 * (attempt + 1)))
@@ -506,7 +527,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     _setup_django()
-    storm = Storm(args)
+    return run(Storm(args))
+
+
+def run(storm: Storm) -> dict:
+    """Set up, shop, post every delivery while the triggers strike, drain, judge, tear down; print the verdict."""
     storm.set_up()
     try:
         storm.shop_in_bigcommerce()

@@ -14,3 +14,10 @@ class BackorderConfig(AppConfig):
         from backorder.services import incentives
 
         incentives.listeners_connect()  # incentives that fire when a backorder is captured or delayed
+        from django.db.models.signals import post_delete, post_save
+
+        from backorder import storefront_answers
+        from stores.models import Store
+
+        post_save.connect(storefront_answers.store_changed, sender=Store, dispatch_uid="storefront_answers_store")
+        post_delete.connect(storefront_answers.store_changed, sender=Store, dispatch_uid="storefront_answers_gone")

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from backorder import texts
+from backorder import storefront_answers, texts
 from backorder.api.availability_serializers import ProductAvailabilityOutputSerializer
 from backorder.models import VariantAvailability
 from backorder.selectors_storefront import (
@@ -178,12 +178,26 @@ class ProductAvailabilityApi(StorefrontApi):
         locale = request.GET.get("locale") or ""
         if locale and not LOCALE.match(locale):
             return _bad_request("locale must look like en or en-US.")
+        language = texts.language_for(locale, request.tenant.language)
+        today = store_today(request.tenant)
+        if not storefront_answers.enabled():
+            return self._answer(request, product, variant, quantity, language, today)
+        # Warm: the answer from the shared cache, no query (backorder/storefront_answers.py).
+        store, question = request.tenant.schema_name, (product, variant or "", quantity, language, today)
+        cached, generations = storefront_answers.answer_get(store=store, product_id=product, question=question)
+        if cached is None:
+            cached = self._answer(request, product, variant, quantity, language, today, rendered=False)
+            storefront_answers.answer_put(store=store, question=question, generations=generations, answer=cached)
+        return self._from_parts(request, cached)
+
+    def _answer(self, request, product, variant, quantity, language, today, *, rendered: bool = True):
+        """The answer from the database: the variants' availability rows, one SELECT. `rendered=False` gives
+        its parts (status, body, ETag) for the cache instead of a response."""
         rows = availability_rows(product_id=product, variant_id=variant)
         if not rows:
             what = f"variant {variant} of product {product}" if variant else f"product {product}"
-            return Response({"error": "not_found", "message": f"This store has no {what}."}, status=404)
-        language = texts.language_for(locale, request.tenant.language)
-        today = store_today()
+            parts = {"status": 404, "body": {"error": "not_found", "message": f"This store has no {what}."}}
+            return parts if not rendered else self._from_parts(request, parts)
         # Cheap ETag: the rows' versions and the question asked; a match answers 304 before any work.
         versions = ",".join(f"{row.variant_id}.{row.version}" for row in rows)
         etag = (
@@ -193,13 +207,22 @@ class ProductAvailabilityApi(StorefrontApi):
             ).hexdigest()[:20]
             + '"'
         )
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-        if etag in request.headers.get("If-None-Match", ""):
-            return Response(status=304, headers=headers)
+        if rendered and etag in request.headers.get("If-None-Match", ""):
+            return self._from_parts(request, {"status": 200, "etag": etag})
         answer = availability_answer(
             rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language, today=today
         )
-        return Response(answer, headers=headers)
+        parts = {"status": 200, "etag": etag, "body": answer}
+        return parts if not rendered else self._from_parts(request, parts)
+
+    @staticmethod
+    def _from_parts(request, parts: dict) -> Response:
+        if parts["status"] != 200:
+            return Response(parts["body"], status=parts["status"])
+        headers = {"ETag": parts["etag"], "Cache-Control": CACHE_CONTROL}
+        if parts["etag"] in request.headers.get("If-None-Match", ""):
+            return Response(status=304, headers=headers)
+        return Response(parts["body"], headers=headers)
 
 
 LINE = re.compile(r"^(?P<product>\d{1,12}):(?P<variant>\d{0,12}):(?P<quantity>\d{1,6})$")

@@ -160,6 +160,9 @@ if TESTING:
 LOGIN_URL = "login"
 
 REDIS_URL = env_str("REDIS_URL")
+# Warm storefront answers come from the cache (backorder/storefront_answers.py); only a cache every process
+# shares keeps them correct across processes, hence on with Redis.
+STOREFRONT_ANSWER_CACHE = env_bool("STOREFRONT_ANSWER_CACHE", bool(REDIS_URL))
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

@@ -255,6 +255,9 @@ def _release_locked(
         )  # fmt: skip
         if adjustment_id and returned:
             Allocation.objects.filter(pk=returned.pk).update(adjustment_id=adjustment_id)
+    from backorder.services.availability import availability_refresh
+
+    availability_refresh(variant_ids=[fresh.variant_id])  # its waiting units changed: shoppers see it now
     return units
 
 

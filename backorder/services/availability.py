@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from backorder import events
+from backorder import events, storefront_answers
 from backorder.id_lists import among, id_array
 from backorder.models import (
     Backorder,
@@ -226,6 +226,8 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
             cap_reached.append((row, cap))  # the cap just ran out (it had units left, or the row is new)
     with transaction.atomic():
         _rows_save([*to_create, *to_update])
+        # the storefront's cached answers about these products stop after the commit (storefront_answers.py)
+        storefront_answers.answers_forget(product_ids=[row.product_id for row in [*to_create, *to_update]])
         if cap_reached:  # waiting backorders used up the policy's cap: the merchant is alerted (notifications)
             events.publish("variants.cap_reached", variants=[
                 {"variant_id": r.variant_id, "product_id": r.product_id, "version": r.version, "cap": cap,

@@ -323,7 +323,10 @@ def _save_unique(policy: Policy) -> None:
 
 
 def _refresh_governed(*, targets: Iterable[tuple[str, int | None]]) -> None:
+    from backorder import storefront_answers
     from backorder.services.availability import availability_refresh
+
+    storefront_answers.answers_forget()  # a policy can change any answer of the store
 
     variant_ids = sorted(variants_governed_by(targets=targets))
     for start in range(0, len(variant_ids), REFRESH_CHUNK):

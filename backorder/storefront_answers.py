@@ -1,0 +1,117 @@
+"""Warm storefront answers from the cache, never older than the change that made them stale.
+
+The storefront's availability answer for a question (store, product, variant, quantity, language, the
+store's date) is kept in the shared cache with the two *generations* it was computed under: the store's
+(anything that can change every answer: a policy, the store's settings) and the product's (its variants'
+availability rows). Whatever changes an answer's input moves the matching generation right after its commit
+(`transaction.on_commit`), and a reader fetches the answer and both current generations in one round trip and
+uses the answer only when they still match. So a stale answer cannot outlive its change by more than the
+time it takes to commit, in any process.
+
+Why it is safe in the order things happen: a reader takes the generations *before* it reads the database. If
+a change commits meanwhile, the answer is stored under the old generation and is never served once the
+generation moves. A generation that the cache lost (evicted, restarted) comes back with a value it never had
+before (the clock in nanoseconds), so an old answer can never match it by chance.
+
+It needs a cache that every process shares (Redis, REDIS_URL): with a per-process cache, one process's
+change could not reach another's answers. `STOREFRONT_ANSWER_CACHE` is therefore on when REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+ANSWER_SECONDS = 60 * 60  # an answer nobody asks for again leaves the cache by itself
+GENERATION_SECONDS = 7 * 24 * 60 * 60
+
+
+def enabled() -> bool:
+    return settings.STOREFRONT_ANSWER_CACHE
+
+
+# More products than this in one change move the store's generation instead (one cache step, not hundreds).
+MANY_PRODUCTS = 100
+
+
+def _store_generation_key(store: str) -> str:
+    return f"sf:gen:{store}"
+
+
+def _product_generation_key(store: str, product_id: int) -> str:
+    return f"sf:gen:{store}:{product_id}"
+
+
+def _answer_key(store: str, question: tuple) -> str:
+    return f"sf:answer:{store}:" + ":".join(str(part) for part in question)
+
+
+def _fresh_generation() -> int:
+    return time.time_ns()
+
+
+def answer_get(*, store: str, product_id: int, question: tuple) -> tuple[dict | None, tuple]:
+    """(the cached answer or None, the generations to store a new answer under). One cache round trip.
+    `store` is the store's schema name (a store's for ever: a new store forgets whatever it was before)."""
+    store_key, product_key = _store_generation_key(store), _product_generation_key(store, product_id)
+    answer_key = _answer_key(store, question)
+    found = cache.get_many([store_key, product_key, answer_key])
+    generations = (found.get(store_key), found.get(product_key))
+    if None in generations:  # a generation the cache does not hold yet (or lost): start it afresh
+        generations = tuple(
+            value if value is not None else _generation_start(key)
+            for key, value in zip((store_key, product_key), generations, strict=True)
+        )
+        return None, generations
+    entry = found.get(answer_key)
+    if entry is not None and entry[0] == generations:
+        return entry[1], generations
+    return None, generations
+
+
+def _generation_start(key: str) -> int:
+    value = _fresh_generation()
+    if cache.add(key, value, GENERATION_SECONDS):
+        return value
+    return cache.get(key, value)  # another request started it first
+
+
+def answer_put(*, store: str, question: tuple, generations: tuple, answer: dict) -> None:
+    cache.set(_answer_key(store, question), (generations, answer), ANSWER_SECONDS)
+
+
+def _bump(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # not in the cache: start it with a value no earlier answer carries
+            cache.set(key, _fresh_generation(), GENERATION_SECONDS)
+
+
+def answers_forget(*, product_ids: Iterable[int] | None = None, store: str | None = None) -> None:
+    """The cached answers about these products (or, with none given, every answer of the store: the current
+    schema's unless `store` names one) stop being served once the current transaction commits (at once
+    outside a transaction)."""
+    if not enabled():
+        return
+    store = store or connection.schema_name
+    if store == "public":
+        return
+    products = None if product_ids is None else sorted(set(product_ids))
+    if products is None or len(products) > MANY_PRODUCTS:
+        keys = [_store_generation_key(store)]
+    else:
+        keys = [_product_generation_key(store, product_id) for product_id in products]
+    if keys:
+        transaction.on_commit(lambda: _bump(keys))
+
+
+def store_changed(sender, instance, **kwargs) -> None:
+    """A store's settings (language, time zone) or its whole existence changed: forget its answers (connected
+    to Store's post_save and post_delete in BackorderConfig.ready; a new store starts from nothing)."""
+    if instance.schema_name and instance.schema_name != "public":
+        answers_forget(store=instance.schema_name)

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from backorder import texts
-from backorder.models import VariantAvailability, WidgetAppearance
+from backorder.models import PolicyChangePending, VariantAvailability, WidgetAppearance
 from backorder.services.widget_appearance import appearance_cache_key, text_on
 
 STATES_WITH_LABELS = ("backorder", "preorder", "unavailable")
@@ -80,16 +80,24 @@ def widget_config(*, store) -> dict:
 # Fixed SQL and light read-only rows: building the ORM query for this model and a model instance per row
 # (27 columns, init signals, a timestamp parsed) cost more CPU than everything else the endpoint does.
 # The rows carry every column the answer reads (services.availability reads attributes only).
+# `policy_pending`: a policy change saved since the row was computed may govern it (PolicyChangePending; its
+# table is empty but for the seconds a large change takes to apply), so the row is answered from the live
+# policies (services.availability.rows_under_saved_policies).
 _FIELDS = [field for field in VariantAvailability._meta.concrete_fields if field.name not in {"id", "computed_at"}]
 _CONVERTED = [(index, field) for index, field in enumerate(_FIELDS) if hasattr(field, "from_db_value")]
-_SELECT = "SELECT {} FROM {} WHERE product_id = %s".format(
-    ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS), VariantAvailability._meta.db_table
+_SELECT = "SELECT {}, EXISTS ({}) FROM {} a WHERE product_id = %s".format(
+    ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS),
+    f"SELECT 1 FROM {PolicyChangePending._meta.db_table} p WHERE p.scope IN ('store', 'category') "
+    "OR (p.scope = 'product' AND p.bigcommerce_id = a.product_id) "
+    "OR (p.scope = 'variant' AND p.bigcommerce_id = a.variant_id)",
+    VariantAvailability._meta.db_table,
 )
-AvailabilityRow = namedtuple("AvailabilityRow", [field.attname for field in _FIELDS])
+AvailabilityRow = namedtuple("AvailabilityRow", [*(field.attname for field in _FIELDS), "policy_pending"])
 
 
 def availability_rows(*, product_id: int, variant_id: int | None) -> list[AvailabilityRow]:
-    """The precomputed availability of a product (or of one of its variants), in one SELECT."""
+    """The precomputed availability of a product (or of one of its variants), in one SELECT; rows a policy
+    change may still be applying to come with `policy_pending` (answer them with rows_under_saved_policies)."""
     sql, params = (_SELECT, [product_id]) if variant_id is None else (_SELECT + " AND variant_id = %s",
                                                                       [product_id, variant_id])  # fmt: skip
     with connection.cursor() as cursor:

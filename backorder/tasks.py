@@ -32,6 +32,14 @@ def catalog_sync(*, sync_id: int) -> dict:
 
 
 @store_task
+def policy_changes_apply() -> int:
+    """A saved policy change that governs many variants: their availability, brought up to date."""
+    from backorder.services.policies import policy_changes_apply as apply
+
+    return apply()
+
+
+@store_task
 def backorder_limits_push(*, variant_ids: list[int]) -> int:
     """Tell BigCommerce the caps its checkout must enforce (only those that changed)."""
     from backorder.services.availability import backorder_limits_push as push

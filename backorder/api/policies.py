@@ -217,6 +217,26 @@ class PolicyDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PolicyApplyingOutputSerializer(serializers.Serializer):
+    applying = serializers.BooleanField(help_text="A saved change is still being applied to the catalog.")
+    variants_total = serializers.IntegerField(help_text="Variants the change governs (0 when none is applying).")
+    variants_done = serializers.IntegerField(help_text="Variants already brought up to date.")
+
+
+class PolicyApplyingApi(APIView):
+    """After saving a policy that governs many variants (a store-wide policy of a large catalog) the change is
+    applied in the background; shoppers already see the new policy. This is how far it got."""
+
+    OutputSerializer = PolicyApplyingOutputSerializer
+
+    @extend_schema(
+        operation_id="policies_applying", summary="Progress of a policy change being applied",
+        responses=PolicyApplyingOutputSerializer,
+    )  # fmt: skip
+    def get(self, request):
+        return Response(self.OutputSerializer(policy_services.policy_changes_applying()).data)
+
+
 class PolicyEffectiveApi(APIView):
     """Which policy applies to a variant, from which level, and why."""
 
@@ -335,6 +355,7 @@ class PolicyPreviewApi(APIView):
 urlpatterns = [
     path("", PolicyListCreateApi.as_view(), name="policy-list"),
     path("effective/", PolicyEffectiveApi.as_view(), name="policy-effective"),
+    path("applying/", PolicyApplyingApi.as_view(), name="policy-applying"),
     path("preview/", PolicyPreviewApi.as_view(), name="policy-preview"),
     path("<int:policy_id>/", PolicyDetailApi.as_view(), name="policy-detail"),
 ]

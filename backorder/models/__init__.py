@@ -11,7 +11,7 @@ from backorder.models.backorders import (
 )
 from backorder.models.catalog import CatalogSync, Category, Product, Variant
 from backorder.models.incentives import Incentive
-from backorder.models.policy import Policy
+from backorder.models.policy import Policy, PolicyChangePending
 from backorder.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from backorder.models.storefront import StockAlertSubscription, WidgetAppearance
 
@@ -25,6 +25,7 @@ __all__ = [
     "Incentive",
     "MerchantTask",
     "Policy",
+    "PolicyChangePending",
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",

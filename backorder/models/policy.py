@@ -78,3 +78,23 @@ class Policy(models.Model):
     def __str__(self) -> str:
         target = "" if self.scope == self.Scope.STORE else f" {self.bigcommerce_id}"
         return f"{self.get_scope_display()}{target}: {'on' if self.enabled else 'off'}"
+
+
+class PolicyChangePending(models.Model):
+    """A saved policy change whose variants' availability rows are still being brought up to date in the
+    background (a change that governs many variants: a store-wide or a large category policy).
+
+    While one exists, the storefront answers for the variants it may govern from the live policies instead of
+    their rows (backorder.services.availability), so no shopper sees the old policy after the save commits;
+    the task deletes it once every variant it governs has been refreshed. `variants_done` of
+    `variants_total` is the progress the merchant is shown."""
+
+    scope = models.CharField(max_length=10, choices=Policy.Scope.choices)
+    bigcommerce_id = models.BigIntegerField(null=True, blank=True)
+    variants_total = models.PositiveIntegerField(default=0)
+    variants_done = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        target = "" if self.scope == Policy.Scope.STORE else f" {self.bigcommerce_id}"
+        return f"{self.scope}{target}: {self.variants_done} of {self.variants_total} variants"

@@ -13,13 +13,14 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from backorder import events, storefront_answers
 from backorder.id_lists import among, id_array
 from backorder.models import (
     Backorder,
+    PolicyChangePending,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -133,9 +134,11 @@ def ship_date_for_new_backorder(
 ) -> date | None:
     """The date a backorder of `quantity` units ships when `queue_ahead` waiting units are before it
     (today when units on hand already cover it; None when nothing gives a basis for a date)."""
-    row = VariantAvailability.objects.filter(variant_id=variant_id).first()
-    if row is None:
+    rows = rows_under_saved_policies(list(policy_pending_annotated(VariantAvailability.objects.filter(
+        variant_id=variant_id))))  # fmt: skip
+    if not rows:
         return None
+    row = rows[0]
     today = today or store_today()
     projection = project(row=row, quantity=quantity, today=today, queue_ahead=queue_ahead)
     return projection.ship_date if projection.backordered else today
@@ -379,7 +382,9 @@ def availability_row_under(*, row: VariantAvailability, effective) -> VariantAva
     """A copy of a variant's availability row as it would be if `effective` (an EffectivePolicy, possibly
     naming an unsaved policy) applied: stock, queue and incoming units stay; the policy's part changes.
     Nothing is saved; previews answer from it with `availability_answer`."""
-    copy = VariantAvailability(**{f.attname: getattr(row, f.attname) for f in VariantAvailability._meta.fields})
+    copy = VariantAvailability(
+        **{f.attname: getattr(row, f.attname, None) for f in VariantAvailability._meta.fields}
+    )  # `row` may be a light row of the storefront's SELECT (no id, no computed_at)
     policy = getattr(effective, "policy", None)
     copy.policy_id = policy.pk if policy else None
     copy.policy_scope = getattr(effective, "level", "") or ""
@@ -388,6 +393,33 @@ def availability_row_under(*, row: VariantAvailability, effective) -> VariantAva
         for name, value in _policy_values(policy, waiting=row.waiting_units).items():
             setattr(copy, name, value)
     return copy
+
+
+def policy_pending_annotated(rows: QuerySet) -> QuerySet:
+    """Availability rows with `policy_pending`: a policy change saved since they were computed may govern them
+    (the same test the storefront's one SELECT makes: selectors_storefront._SELECT)."""
+    pending = PolicyChangePending.objects.filter(
+        Q(scope__in=["store", "category"])
+        | Q(scope="product", bigcommerce_id=OuterRef("product_id"))
+        | Q(scope="variant", bigcommerce_id=OuterRef("variant_id"))
+    )
+    return rows.annotate(policy_pending=Exists(pending))
+
+
+def rows_under_saved_policies(rows: list) -> list:
+    """Rows a saved policy change may still be applying to (`policy_pending`) as they are under the policies
+    saved now (each variant's effective policy, three queries); the others as they are. So shoppers, the cart
+    and order capture never go by an old policy while a large change is applied in the background."""
+    pending = [row.variant_id for row in rows if getattr(row, "policy_pending", False)]
+    if not pending:
+        return rows
+    from backorder.selectors import policies_effective_for_variants
+
+    effective = policies_effective_for_variants(variant_ids=pending)
+    return [
+        availability_row_under(row=row, effective=effective.get(row.variant_id)) if row.variant_id in pending else row
+        for row in rows
+    ]
 
 
 def availability_refresh_all() -> None:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from backorder.models import Category, Policy, Product, Variant
+from backorder.models import Category, Policy, PolicyChangePending, Product, Variant
 from backorder.selectors import (  # re-exported: callers ask the policies module which policy applies
     EffectivePolicy,
     PolicyCandidate,
@@ -21,11 +21,13 @@ from backorder.selectors import (  # re-exported: callers ask the policies modul
 )
 from backorder.services.availability import store_today
 from stores.models import Store
+from stores.tasks import enqueue_for_store
 
 __all__ = [
     "EffectivePolicy", "PolicyCandidate", "StorePolicyRequired", "policies_effective_for_variants",
-    "policy_create", "policy_create_store_default", "policy_delete", "policy_effective", "policy_update",
-    "policy_validate", "variants_governed_by",
+    "policy_changes_apply", "policy_changes_applying", "policy_create", "policy_create_store_default",
+    "policy_delete", "policy_effective", "policy_update", "policy_validate", "variants_governed_by",
+    "variants_governed_count",
 ]  # fmt: skip
 
 Scope = Policy.Scope
@@ -42,6 +44,9 @@ EDITABLE_FIELDS = (
 TEMPLATE_FIELDS = ("product_message", "cart_message")
 TEMPLATE_PLACEHOLDERS = ("date", "quantity", "days")
 REFRESH_CHUNK = 2000
+# A saved change that governs more variants than this is applied in the background (_refresh_governed).
+REFRESH_AT_ONCE = 500
+APPLY_SECONDS = 60  # a background run stops after this and queues the next (well inside the task timeout)
 MAX_DAYS = 3650  # a promise further out than ten years is a typo
 
 
@@ -323,14 +328,82 @@ def _save_unique(policy: Policy) -> None:
 
 
 def _refresh_governed(*, targets: Iterable[tuple[str, int | None]]) -> None:
+    """The variants a saved change governs get the new policy: at once when they are few (inside the save),
+    in the background when they are many (a store-wide policy of a large catalog), where the merchant sees
+    the progress and shoppers are answered from the live policies until it is done (PolicyChangePending).
+    Either way no shopper sees the old policy once the save has committed."""
     from backorder import storefront_answers
     from backorder.services.availability import availability_refresh
 
     storefront_answers.answers_forget()  # a policy can change any answer of the store
-
+    targets = set(targets)
+    if (total := variants_governed_count(targets=targets)) > REFRESH_AT_ONCE:
+        PolicyChangePending.objects.bulk_create(
+            PolicyChangePending(scope=scope, bigcommerce_id=bigcommerce_id, variants_total=total)
+            for scope, bigcommerce_id in targets
+        )
+        transaction.on_commit(lambda: enqueue_for_store("backorder.tasks.policy_changes_apply"))
+        return
     variant_ids = sorted(variants_governed_by(targets=targets))
     for start in range(0, len(variant_ids), REFRESH_CHUNK):
         availability_refresh(variant_ids=variant_ids[start : start + REFRESH_CHUNK])
+
+
+def variants_governed_count(*, targets: Iterable[tuple[str, int | None]]) -> int:
+    """How many live variants the policies at these (scope, bigcommerce_id) can reach (a count, not the ids:
+    one COUNT for a store-wide policy however big the catalog)."""
+    if any(scope == Scope.STORE for scope, _id in targets):
+        return Variant.objects.filter(is_deleted=False).count()
+    return len(variants_governed_by(targets=targets))
+
+
+def policy_changes_apply(*, seconds: float = APPLY_SECONDS) -> int:
+    """Bring the availability rows of every variant a pending change governs up to the saved policies, in
+    chunks (each its own transaction), counting progress; a change is done (deleted) once all its variants
+    were refreshed after it was saved. One run per store at a time (a lease): changes saved meanwhile are
+    picked up by the run's next round. A run stops after `seconds` and queues the next, so a very large
+    catalog never meets the task timeout. Returns the variants refreshed."""
+    import time
+
+    from django.db import connection
+
+    from backorder.services.availability import availability_refresh
+    from stores.leases import TASK_LIFETIME_BOUND, leased
+
+    started, refreshed = time.monotonic(), 0
+    with leased(f"policy-changes:{connection.schema_name}", ttl=TASK_LIFETIME_BOUND) as lease:
+        if lease is None:
+            return 0  # a run is at it; it takes every pending change before it stops
+        while (pending := list(PolicyChangePending.objects.order_by("id"))) and time.monotonic() - started < seconds:
+            ids = [change.pk for change in pending]
+            variant_ids = sorted(variants_governed_by(targets={(c.scope, c.bigcommerce_id) for c in pending}))
+            PolicyChangePending.objects.filter(pk__in=ids).update(variants_total=len(variant_ids), variants_done=0)
+            for start in range(0, len(variant_ids), REFRESH_CHUNK):
+                if time.monotonic() - started > seconds:
+                    break
+                chunk = variant_ids[start : start + REFRESH_CHUNK]
+                availability_refresh(variant_ids=chunk)
+                refreshed += len(chunk)
+                PolicyChangePending.objects.filter(pk__in=ids).update(variants_done=start + len(chunk))
+            else:
+                PolicyChangePending.objects.filter(pk__in=ids).delete()
+    # Out of time, or saved after the last round looked while the lease was held: the next run goes on.
+    if PolicyChangePending.objects.exists():
+        enqueue_for_store("backorder.tasks.policy_changes_apply")
+    return refreshed
+
+
+def policy_changes_applying() -> dict:
+    """What the merchant is shown after saving a policy that governs many variants: whether the background
+    refresh is still running, and how far it got."""
+    pending = list(PolicyChangePending.objects.values_list("variants_total", "variants_done"))
+    if not pending:
+        return {"applying": False, "variants_total": 0, "variants_done": 0}
+    return {
+        "applying": True,
+        "variants_total": max(total for total, _done in pending),
+        "variants_done": min(done for _total, done in pending),
+    }
 
 
 def variants_governed_by(*, targets: Iterable[tuple[str, int | None]]) -> set[int]:

@@ -7,16 +7,23 @@ indexed SELECT of the same row in a fixed schema (bench/minimal_views.py), also 
 (2) and (3) are measured in alternating rounds of the same run; the ratio of their medians is the number
 to watch (goal >= 0.8, p99 <= 25 ms). With PgBouncer installed, (4) the same endpoint behind PgBouncer in
 transaction mode (DATABASE_POOL_MODE=transaction, 2 server connections for the 2 workers) joins the rounds:
-the pooled/direct ratio is what a deploy behind a pooler pays. Loopback only, bounded in time.
-Run: ./bin/bench availability [--seconds 5 --rounds 3] [--no-pooled]
+the pooled/direct ratio is what a deploy behind a pooler pays. With Redis (REDIS_URL, or a private
+redis-server started here), (5) the endpoint answering warm from the shared cache (STOREFRONT_ANSWER_CACHE,
+backorder/storefront_answers.py: no query) joins them too: goal >= 0.95 x the minimal view, p99 no worse.
+Loopback only, bounded in time.
+Run: ./bin/bench availability [--seconds 5 --rounds 3] [--no-pooled] [--no-warm]
 """
 
 import argparse
 import json
 import os
 import random
+import shutil
 import signal
+import socket
 import statistics
+import subprocess
+import tempfile
 import time
 from datetime import timedelta
 
@@ -26,6 +33,41 @@ from bench.tenant_routing import free_port, start_server, wait_ready
 from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
 
 POOLED = "storefront endpoint, PgBouncer transaction mode"
+WARM = "storefront endpoint, warm answers from Redis"
+
+
+class _Redis:
+    def __init__(self, url: str, process=None, directory=None) -> None:
+        self.url, self.process, self.directory = url, process, directory
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def redis_for_bench() -> _Redis | None:
+    """REDIS_URL when set; else a private redis-server on a free port (nothing kept on disk); else None."""
+    if os.environ.get("REDIS_URL"):
+        return _Redis(os.environ["REDIS_URL"])
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    port, directory = free_port(), tempfile.mkdtemp(prefix="bench-redis-")
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return _Redis(f"redis://127.0.0.1:{port}/0", process, directory)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    return None
 
 
 def main() -> dict:
@@ -35,6 +77,7 @@ def main() -> dict:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-pooled", action="store_true", help="skip the endpoint behind PgBouncer")
+    parser.add_argument("--no-warm", action="store_true", help="skip the endpoint answering from the cache")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
@@ -120,6 +163,12 @@ def main() -> dict:
         paths[POOLED] = paths["storefront endpoint"]
         pooled_env = {**env, "DATABASE_URL": bouncer.database_url(), "DATABASE_POOL_MODE": "transaction"}
         servers.append(start_server(ports[POOLED], "config.settings", pooled_env))
+    redis = None if args.no_warm else redis_for_bench()
+    if redis is not None:
+        ports[WARM] = free_port()
+        paths[WARM] = paths["storefront endpoint"]
+        warm_env = {**env, "REDIS_URL": redis.url, "STOREFRONT_ANSWER_CACHE": "1"}
+        servers.append(start_server(ports[WARM], "config.settings", warm_env))
     samples: dict[str, list] = {name: [] for name in ports}
     try:
         for port in ports.values():
@@ -135,6 +184,8 @@ def main() -> dict:
             server.wait(timeout=10)
         if bouncer is not None:
             bouncer.stop()
+        if redis is not None:
+            redis.stop()
     endpoint_rps = statistics.median(r.requests_per_second for r in samples["storefront endpoint"])
     minimal_rps = statistics.median(r.requests_per_second for r in samples["minimal DRF view"])
     result = {
@@ -151,6 +202,15 @@ def main() -> dict:
         "load_tool": samples["storefront endpoint"][0].tool,
         "samples_rps": {name: [round(r.requests_per_second) for r in runs] for name, runs in samples.items()},
     }
+    if WARM in samples:
+        warm_rps = statistics.median(r.requests_per_second for r in samples[WARM])
+        result |= {
+            "warm_requests_per_second": round(warm_rps),
+            "warm_p99_ms": statistics.median(r.p99_ms for r in samples[WARM]),
+            "warm_non_2xx": sum(r.non_2xx for r in samples[WARM]),
+            "warm_vs_minimal_ratio": round(warm_rps / minimal_rps, 3),
+            "warm_vs_uncached_ratio": round(warm_rps / endpoint_rps, 3),
+        }
     if POOLED in samples:
         pooled_rps = statistics.median(r.requests_per_second for r in samples[POOLED])
         result |= {

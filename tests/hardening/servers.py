@@ -97,3 +97,33 @@ def stop(process: subprocess.Popen) -> None:
         pass
     except subprocess.TimeoutExpired:
         kill(process)
+
+
+def redis_start():
+    """A private redis-server on a free loopback port (nothing kept on disk); None without the binary.
+    Returns (url, stop)."""
+    import shutil
+    import tempfile
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    port, directory = free_port(), tempfile.mkdtemp(prefix="test-redis-")
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+    def stop_redis() -> None:
+        kill(process)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return f"redis://127.0.0.1:{port}/0", stop_redis
+        except OSError:
+            time.sleep(0.05)
+    stop_redis()
+    raise RuntimeError("redis-server did not start")

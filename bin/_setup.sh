@@ -148,6 +148,12 @@ ensure_pgbouncer() {
   ensure_debian_package /usr/sbin/pgbouncer pgbouncer "the connection-pooler tests will be skipped"
 }
 
+# Tests of what several processes share (warm storefront answers across processes, the several-hosts test) and
+# the warm-answer benchmark start a private redis-server; without it they are skipped.
+ensure_redis_server() {
+  ensure_debian_package /usr/bin/redis-server redis-server "the shared-cache tests will be skipped"
+}
+
 # HTTP load in the benchmarks: wrk when present (bench/_load.py falls back to a slower Python client, which
 # then caps the requests per second it can measure).
 ensure_wrk() {

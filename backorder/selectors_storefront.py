@@ -64,15 +64,19 @@ def widget_appearance_public(appearance: WidgetAppearance) -> dict:
 
 def widget_config(*, store) -> dict:
     """Everything the widget script needs before its first request: where the API is, how to look, and its
-    words in every language it may speak (the storefront's language is known only in the browser)."""
+    words in the store's language. The storefront's language is known only in the browser: a page in another
+    language the store enabled asks `pack` (with `{lang}` filled in) for that language's words."""
     appearance = widget_appearance_get(cached=True)
     languages, fallback = widget_languages(appearance, store.language)
+    public = widget_appearance_public(appearance)
     return {
         "api": f"{settings.APP_BASE_URL}/api/storefront/v1/{store.public_key}",
+        "pack": f"{settings.APP_BASE_URL}/storefront/{store.public_key}/widget-{{lang}}.json",
         "language": fallback,
         "languages": languages,
-        **widget_appearance_public(appearance),
-        "strings": {code: widget_strings(appearance, code) for code in languages},
+        **public,
+        "labels": {state: label for state, label in public["labels"].items() if label},  # the merchant's own only
+        "strings": widget_strings(appearance, fallback),
     }
 
 

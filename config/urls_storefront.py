@@ -11,6 +11,11 @@ PREFIX = r"^api/storefront/v1/(?P<public_key>[^/]+)/"
 
 urlpatterns = [
     re_path(r"^storefront/(?P<public_key>[^/]+)/widget\.js$", storefront_widget.widget_js, name="storefront-widget"),
+    re_path(
+        r"^storefront/(?P<public_key>[^/]+)/widget-(?P<language>[a-z]{2})\.json$",
+        storefront_widget.widget_language_json,
+        name="storefront-widget-language",
+    ),
     re_path(PREFIX + r"config/?$", storefront_api.StorefrontConfigApi.as_view(), name="storefront-config"),
     re_path(PREFIX + r"cart/?$", storefront_api.CartSummaryApi.as_view(), name="storefront-cart"),
     re_path(PREFIX + r"notify-me/?$", storefront_api.NotifyMeApi.as_view(), name="storefront-notify-me"),

@@ -11,40 +11,59 @@
  * `[data-backorder-slot]`, else the room the head script (widget_space.js) keeps at the end of the
  * add-to-cart form, of `.cart-totals` and of each cart row's `.cart-item-name`, which the widget takes over
  * (class `bo-held` on the place ends the head script's reservation in the same frame).
- * The server drops comment lines and indentation: keep strings on one line and comments on their own.
+ * Its own words come in the store's language with the script; a page in another language the store enabled
+ * gets them from a small cacheable file (C.pack), asked for once, alongside the first question.
+ * The server minifies it with an ES5 parser (names shortened, comments and spaces dropped): write ES5 only
+ * (var, function; no arrow functions, let/const or template strings). Budget: 5 KB gzipped with four
+ * languages enabled (tests/backorder/test_storefront_widget_js.py); `./bin/bench widget --breakdown` shows
+ * what each part costs.
  */
 (function (C) {
   "use strict";
   var w = window, d = document, P = w.performance, uid = 0, TIMEOUT = 1500;
-  if (!C || w.__backorderWidget || !w.fetch || !w.Promise || !w.URLSearchParams || !d.querySelector) return;
+  if (!C || w.__backorderWidget || !w.fetch || !w.Promise || !w.URLSearchParams || !P) return;
   w.__backorderWidget = 1;
-  var lang = (d.documentElement.lang || "").toLowerCase().split(/[-_]/)[0];
+  var lang = (d.documentElement.lang || "").toLowerCase().split(/[-_]/)[0], S = C.strings, words;
   if (C.languages.indexOf(lang) < 0) lang = C.language;
-  var S = C.strings[lang] || {};
+  words = lang === C.language ? Promise.resolve() : loadWords();
   function noop() {}
+
+  // Another language than the store's: its words come from their own file, asked for now, alongside the first
+  // question (answers wait for them; if they fail, the store's words stay).
+  function loadWords() {
+    return call(fill(C.pack, { lang: lang })).then(function (body) {
+      S = body;
+    }, noop);
+  }
 
   // Runs fn, never throws, and records its main-thread time as a "backorder:<name>" measure.
   function timed(name, fn) {
     return function () {
-      var start = P && P.now ? P.now() : 0;
+      var start = P.now();
       try {
         return fn.apply(this, arguments);
       } catch (e) {
-        return undefined;
+        // nothing: the page stays as it was
       } finally {
         try {
           P.measure("backorder:" + name, { start: start, end: P.now() });
         } catch (e) {
-          noop();
+          // a browser without measure options
         }
       }
     };
   }
 
-  function el(tag, cls, text) {
+  function q(selector, root) {
+    return (root || d).querySelector(selector);
+  }
+
+  // A new element, appended to `parent` when given.
+  function el(tag, cls, text, parent) {
     var node = d.createElement(tag);
     if (cls) node.className = cls;
     if (text) node.textContent = text;
+    if (parent) parent.appendChild(node);
     return node;
   }
 
@@ -63,33 +82,44 @@
     }
   }
 
-  // One request to the storefront API: no cookies, CORS-simple (GET, or a form POST), abandoned after TIMEOUT.
+  function waiting(state) {
+    return state === "backorder" || state === "preorder";
+  }
+
+  // One request (a path under the store's API, or an address): no cookies, CORS-simple (GET, or a form POST),
+  // abandoned after TIMEOUT.
   function call(path, params, form) {
-    var control = w.AbortController ? new AbortController() : null, timer;
-    var options = { credentials: "omit", signal: control ? control.signal : undefined };
+    var control = w.AbortController && new AbortController(),
+      options = { credentials: "omit", signal: control && control.signal };
     if (form) {
       options.method = "POST";
       options.body = new URLSearchParams(form);
     }
-    var url = C.api + path + (params ? "?" + new URLSearchParams(params) : "");
-    var answer = fetch(url, options).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) throw { status: response.status, body: body };
-        return body;
-      });
-    });
-    var late = new Promise(function (resolve, reject) {
-      timer = setTimeout(function () {
+    var url = (path[0] === "/" ? C.api : "") + path + (params ? "?" + new URLSearchParams(params) : "");
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
         if (control) control.abort();
         reject({ status: 0 });
       }, TIMEOUT);
+      function done(settle) {
+        return function (value) {
+          clearTimeout(timer);
+          settle(value);
+        };
+      }
+      fetch(url, options).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) throw { status: response.status, body: body };
+          return body;
+        });
+      }).then(done(resolve), done(reject));
     });
-    return Promise.race([answer, late]).then(function (body) {
-      clearTimeout(timer);
-      return body;
-    }, function (error) {
-      clearTimeout(timer);
-      throw error;
+  }
+
+  // An answer to show: it waits for the shopper's words when they come from a language file.
+  function ask(path, params) {
+    return Promise.all([call(path, params), words]).then(function (both) {
+      return both[0];
     });
   }
 
@@ -100,44 +130,42 @@
   }
 
   function style() {
-    var c = C.colors, css = [
+    var c = C.colors, a = c.accent, o = c.on_accent, b = c.background, t = c.text;
+    el("style", "", [
       ".bo-own{display:block;min-height:7rem;margin:.75rem 0;padding:0;border:0;list-style:none}",
       ".bo-box{font-size:.9375rem;line-height:1.4;text-align:left}",
-      ".bo-card{box-sizing:border-box;padding:.5rem .75rem;border-left:4px solid " + c.accent + ";border-radius:4px;background:" + c.background + ";color:" + c.text + "}",
-      ".bo-card.bo-in_stock{background:transparent;border-left-color:transparent;color:inherit}",
+      ".bo-card{box-sizing:border-box;padding:.5rem .75rem;border-left:4px solid " + a + ";border-radius:4px;background:" + b + ";color:" + t + "}",
+      ".bo-card.bo-in_stock{background:0 0;border-color:transparent;color:inherit}",
       ".bo-msg{margin:0;font-weight:600}",
-      ".bo-msg:before{content:'';display:inline-block;width:.625rem;height:.625rem;margin-right:.5rem;border-radius:50%;background:" + c.accent + "}",
+      ".bo-msg:before{content:'';display:inline-block;width:.625rem;height:.625rem;margin-right:.5rem;border-radius:50%;background:" + a + "}",
       ".bo-in_stock .bo-msg:before{background:#15803D}",
       ".bo-sub{display:block;font-weight:400}",
       ".bo-notify{display:flex;gap:.5rem;min-height:2.25rem;margin-top:.375rem}",
-      ".bo-notify input{flex:1 1 8rem;min-width:0;height:2.25rem;box-sizing:border-box;margin:0;padding:0 .5rem;border:1px solid #6B7280;border-radius:4px;background:#fff;color:#111827;font:inherit}",
-      ".bo-notify input[aria-invalid=true]{border-color:#B91C1C}",
-      ".bo-box button{height:2.25rem;margin:0;padding:0 .875rem;border:0;border-radius:4px;background:" + c.accent + ";color:" + c.on_accent + ";font:inherit;font-weight:600;cursor:pointer}",
+      ".bo-notify input,.bo-box button{height:2.25rem;margin:0;border-radius:4px;font:inherit}",
+      ".bo-notify input{flex:1 1 8rem;min-width:0;box-sizing:border-box;padding:0 .5rem;border:1px solid #6B7280;background:#fff;color:#111827}",
+      ".bo-notify [aria-invalid=true]{border-color:#B91C1C}",
+      ".bo-box button{padding:0 .875rem;border:0;background:" + a + ";color:" + o + ";font-weight:600;cursor:pointer}",
       ".bo-box button:disabled{opacity:.6;cursor:default}",
       ".bo-alt{width:0;min-width:100%;min-height:1.5rem;margin-top:.375rem;overflow-x:auto;white-space:nowrap;font-size:.875rem}",
-      ".bo-alt a{display:inline-block;margin:0 0 .125rem .375rem;padding:0 .5rem;border:1px solid " + c.accent + ";border-radius:999px;color:inherit;text-decoration:none}",
+      ".bo-alt a,.bo-pill{display:inline-block;padding:0 .5rem;border-radius:999px}",
+      ".bo-alt a{margin:0 0 .125rem .375rem;border:1px solid " + a + ";color:inherit;text-decoration:none}",
       ".bo-alt a:hover{text-decoration:underline}",
-      ".bo-box :focus-visible{outline:2px solid " + c.accent + ";outline-offset:2px}",
+      ".bo-box :focus-visible{outline:2px solid " + a + ";outline-offset:2px}",
       ".bo-ship{margin:.375rem 0 0;padding:0;border:0;font-size:.875rem}",
       ".bo-ship legend{float:left;margin-right:.5rem;padding:0}",
       ".bo-ship label{margin-right:.75rem;white-space:nowrap;cursor:pointer}",
       ".bo-ship input{margin:0 .25rem 0 0;vertical-align:-.125rem}",
       ".bo-line{min-height:1.25rem;font-size:.8125rem;line-height:1.5}",
-      ".bo-pill{display:inline-block;margin-right:.25rem;padding:0 .5rem;border-radius:999px;background:" + c.accent + ";color:" + c.on_accent + ";font-weight:600}",
-      ".bo-pill.bo-in_stock{background:" + c.background + ";color:" + c.text + "}",
+      ".bo-pill{margin-right:.25rem;background:" + a + ";color:" + o + ";font-weight:600}",
+      ".bo-pill.bo-in_stock{background:" + b + ";color:" + t + "}",
       ".bo-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
-    ];
-    var node = el("style");
-    node.textContent = css.join("\n");
-    d.head.appendChild(node);
+    ].join(""), d.head);
   }
 
   // Without a theme slot: the widget's own box at the end of `place`, where the head script kept the room.
   function ownBox(place, tag) {
-    var box = el(tag || "div", "bo-own");
-    place.appendChild(box);
     place.classList.add("bo-held");
-    return box;
+    return el(tag || "div", "bo-own", "", place);
   }
 
   // After the first answer (or none): room in the widget's own box that the shopper cannot have seen (all of
@@ -152,13 +180,11 @@
 
   // A card in the reserved space: a polite live message, then rows of extras (form, alternatives).
   function card(box) {
-    var frame = el("div", "bo-card"), message = el("p", "bo-msg");
+    var frame = el("div", "bo-card", "", box), message = el("p", "bo-msg", "", frame);
     message.setAttribute("role", "status");
     message.setAttribute("aria-live", "polite");
     frame.hidden = true;
-    frame.appendChild(message);
     box.classList.add("bo-box");
-    box.appendChild(frame);
     return { frame: frame, message: message };
   }
 
@@ -166,24 +192,22 @@
     view.frame.className = "bo-card bo-" + state;
     view.frame.hidden = !text;
     view.message.textContent = text || "";
-    if (sub) view.message.appendChild(el("span", "bo-sub", sub));
+    if (sub) el("span", "bo-sub", sub, view.message);
     while (view.frame.children.length > 1) view.frame.removeChild(view.frame.lastChild);
   }
 
   function productPage(form) {
-    var productInput = form.querySelector("[name=product_id]");
+    var productInput = q("[name=product_id]", form);
     if (!productInput || !/^\d+$/.test(productInput.value)) return;
-    var button = d.getElementById("form-action-addToCart") || form.querySelector("[type=submit]");
-    var isInput = button && button.tagName === "INPUT";
-    var original = button ? (isInput ? button.value : button.textContent) : "";
-    var box = d.querySelector("[data-backorder-slot]"), weDisabled = false, seq = 0, last = "", timer, shown;
-    var alternatives = {};
-    if (!box) box = ownBox(form);
-    var view = card(box), pinned = false, settle = settler(box);
+    var button = d.getElementById("form-action-addToCart") || q("[type=submit]", form),
+      isInput = button && button.tagName === "INPUT",
+      original = button ? (isInput ? button.value : button.textContent) : "",
+      box = q("[data-backorder-slot]") || ownBox(form), view = card(box), settle = settler(box),
+      alternatives = {}, weDisabled, pinned, seq = 0, last = "", timer, shown;
 
     function wanted() {
-      var qtyInput = form.querySelector("[name='qty[]']"), quantity = parseInt(qtyInput && qtyInput.value, 10);
-      var variant = form.getAttribute("data-variant-id"), attributes = w.BCData && w.BCData.product_attributes;
+      var qtyInput = q("[name='qty[]']", form), quantity = parseInt(qtyInput && qtyInput.value, 10),
+        variant = form.getAttribute("data-variant-id"), attributes = w.BCData && w.BCData.product_attributes;
       if (!variant && attributes) variant = attributes.v3_variant_id;
       return {
         product: productInput.value,
@@ -228,9 +252,9 @@
       settle();
     }
 
-    function notifyRow(answer, ask) {
-      var row = el("div", "bo-notify"), id = "bo-email-" + ++uid;
-      var caption = el("label", "bo-sr", S.email), input = el("input"), send = el("button", "", S.notify);
+    function notifyRow(answer, want) {
+      var row = el("div", "bo-notify"), id = "bo-email-" + ++uid, caption = el("label", "bo-sr", S.email, row),
+        input = el("input", "", "", row), send = el("button", "", S.notify, row);
       caption.htmlFor = input.id = id;
       // Owned by no form: the add-to-cart form (the box may sit in it) neither validates nor submits it.
       input.setAttribute("form", "");
@@ -239,31 +263,29 @@
       input.autocomplete = "email";
       input.placeholder = S.email;
       send.type = "button";
-      function say(text) {
+      function say(text, invalid) {
         view.message.textContent = text;
+        input.setAttribute("aria-invalid", invalid);
       }
       function submit() {
         if (!input.value || !input.checkValidity()) {
-          input.setAttribute("aria-invalid", "true");
-          say(S.notify_invalid);
+          say(S.notify_invalid, true);
           input.focus();
           return;
         }
         send.disabled = true;
-        var body = { email: input.value, product_id: ask.product, locale: lang };
+        var body = { email: input.value, product_id: want.product, locale: lang };
         if (answer.variant_id) body.variant_id = answer.variant_id;
         call("/notify-me", null, body).then(function () {
           row.textContent = "";
-          say(S.notify_done);
+          say(S.notify_done, false);
         }, function (error) {
           send.disabled = false;
-          input.setAttribute("aria-invalid", error.status === 400 ? "true" : "false");
-          say(error.status === 400 ? S.notify_invalid : S.notify_failed);
+          say(error.status === 400 ? S.notify_invalid : S.notify_failed, error.status === 400);
         });
       }
       input.addEventListener("input", function () {
-        input.removeAttribute("aria-invalid");
-        say(answer.message || S.notify);
+        say(answer.message || S.notify, false);
       });
       // The row may sit inside the add-to-cart form: Enter must not put the item in the cart.
       input.addEventListener("keydown", function (event) {
@@ -273,9 +295,6 @@
         }
       });
       send.addEventListener("click", submit);
-      row.appendChild(caption);
-      row.appendChild(input);
-      row.appendChild(send);
       return row;
     }
 
@@ -286,12 +305,9 @@
         var found = (body.alternatives || []).filter(function (item) {
           return /^(\/(?!\/)|https?:\/\/)/i.test(item.url || "");
         });
-        if (!found.length) return;
-        row.appendChild(el("span", "", S.alternatives));
+        if (found.length) el("span", "", S.alternatives, row);
         found.forEach(function (item) {
-          var link = el("a", "", item.name);
-          link.href = item.url;
-          row.appendChild(link);
+          el("a", "", item.name, row).href = item.url;
         });
       }), function () {
         alternatives[productId] = null;
@@ -299,28 +315,27 @@
       return row;
     }
 
-    var render = timed("render", function (answer, ask) {
-      var state = answer.state, waiting = state === "backorder" || state === "preorder", sub = "";
-      if (waiting && C.show.split && answer.ready_to_ship > 0 && answer.backordered > 0) {
+    var render = timed("render", function (answer, want) {
+      var state = answer.state, sub = "";
+      if (waiting(state) && C.show.split && answer.ready_to_ship > 0 && answer.backordered > 0) {
         sub = fill(state === "preorder" ? S.split_preorder : S.split, { ready: answer.ready_to_ship, later: answer.backordered });
       }
       label(state === "in_stock" ? original : labelFor(answer), state === "unavailable");
       show(view, state, state === "in_stock" ? S.in_stock : answer.message || labelFor(answer), sub);
       if (state === "unavailable") {
-        if (C.show.notify_me && answer.on_hand !== null) view.frame.appendChild(notifyRow(answer, ask));
-        if (C.show.alternatives) view.frame.appendChild(alternativesRow(ask.product));
+        if (C.show.notify_me && answer.on_hand !== null) view.frame.appendChild(notifyRow(answer, want));
+        if (C.show.alternatives) view.frame.appendChild(alternativesRow(want.product));
       }
       settle();
     });
 
     var refresh = timed("refresh", function () {
-      var ask = wanted(), key = ask.product + ":" + ask.variant + ":" + ask.quantity;
+      var want = wanted(), key = want.product + ":" + want.variant + ":" + want.quantity, mine;
       if (key === last) return;
-      var mine = ++seq;
+      mine = ++seq;
       last = key;
-      var query = { variant_id: ask.variant, quantity: ask.quantity, locale: lang };
-      call("/products/" + ask.product, query).then(function (answer) {
-        if (mine === seq) render(answer, ask);
+      ask("/products/" + want.product, { variant_id: want.variant, quantity: want.quantity, locale: lang }).then(function (answer) {
+        if (mine === seq) render(answer, want);
       }, function () {
         if (mine === seq) reset();
       });
@@ -344,16 +359,16 @@
   // its children that is not the widget's own, asks again only when the lines changed, and writes the last
   // answer into the new places, whose room the slot or the head script kept.
   function cartPage() {
-    var root = d.querySelector("[data-cart]") || d.body, summary, answered = "", asked = "-", seq = 0;
-    var cartId = "", box, view, settle = noop, drawn, timer;
+    var root = q("[data-cart]") || d.body, summary, answered = "", asked = "-", seq = 0, cartId = "", box, view,
+      settle = noop, drawn, timer;
 
     // The cart's lines ("product:variant:quantity") and their rows; the quantity the page was drawn with.
     function scan() {
       var lines = [], cells = [];
       [].forEach.call(d.querySelectorAll("[data-item-row]"), function (row) {
-        var input = row.querySelector(".cart-item-qty-input");
-        var product = row.getAttribute("data-product-id"), variant = row.getAttribute("data-variant-id") || "";
-        var quantity = row.getAttribute("data-quantity") || (input && (input.defaultValue || input.value)) || "";
+        var input = q(".cart-item-qty-input", row), product = row.getAttribute("data-product-id"),
+          variant = row.getAttribute("data-variant-id") || "",
+          quantity = row.getAttribute("data-quantity") || (input && (input.defaultValue || input.value)) || "";
         if (/^\d+$/.test(product) && /^\d*$/.test(variant) && /^[1-9]\d{0,5}$/.test(quantity) && lines.length < 100) {
           lines.push(product + ":" + variant + ":" + quantity);
           cells.push(row);
@@ -365,8 +380,8 @@
     // The order's place: the theme's slot, else the widget's box at the end of `.cart-totals` (a new box in
     // totals the theme drew again).
     function place() {
-      var found = d.querySelector("[data-backorder-slot]"), totals = d.querySelector(".cart-totals");
-      if (!found && totals) found = totals.querySelector(".bo-own") || ownBox(totals, /^[OU]L$/.test(totals.tagName) ? "li" : "div");
+      var found = q("[data-backorder-slot]"), totals = q(".cart-totals");
+      if (!found && totals) found = q(".bo-own", totals) || ownBox(totals, /^[OU]L$/.test(totals.tagName) ? "li" : "div");
       if (found && found !== box) {
         box = found;
         view = card(box);
@@ -377,21 +392,20 @@
 
     // A line's label; only into a place that shows none yet unless `again` (a new answer).
     function lineLabel(row, answer, again) {
-      var spot = row.querySelector("[data-backorder-line],.bo-line");
+      var spot = q("[data-backorder-line],.bo-line", row), state = answer.state;
       if (spot && spot.classList.contains("bo-line") && !again) return;
-      if (!spot) spot = ownBox(row.querySelector(".cart-item-name") || row.querySelector("td") || row);
+      if (!spot) spot = ownBox(q(".cart-item-name", row) || q("td", row) || row);
       spot.className = "bo-line";
       spot.textContent = "";
-      var waiting = answer.state === "backorder" || answer.state === "preorder";
-      spot.appendChild(el("span", "bo-pill bo-" + answer.state, answer.state === "in_stock" ? S.in_stock : labelFor(answer)));
-      if (waiting && answer.message) spot.appendChild(d.createTextNode(" " + answer.message));
+      el("span", "bo-pill bo-" + state, state === "in_stock" ? S.in_stock : labelFor(answer), spot);
+      if (waiting(state) && answer.message) spot.appendChild(d.createTextNode(" " + answer.message));
     }
 
     function choice() {
       var group = el("fieldset", "bo-ship"), name = "bo-ship-" + ++uid;
-      group.appendChild(el("legend", "", S.ship_how));
+      el("legend", "", S.ship_how, group);
       ["together", "available_first"].forEach(function (value) {
-        var option = el("label"), radio = el("input");
+        var option = el("label", "", "", group), radio = el("input", "", "", option);
         radio.type = "radio";
         radio.name = name;
         radio.value = value;
@@ -400,9 +414,7 @@
           summary.shipping_choice = value;
           call("/cart/shipping-choice", null, { cart_id: cartId, shipping_preference: value }).catch(noop);
         });
-        option.appendChild(radio);
         option.appendChild(d.createTextNode(S[value]));
-        group.appendChild(option);
       });
       return group;
     }
@@ -413,9 +425,9 @@
         lineLabel(row, summary.lines[index], again);
       });
       if (!view || (drawn && !again)) return;
-      var state = summary.state, waiting = state === "backorder" || state === "preorder";
-      show(view, state, waiting ? (summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown) : "");
-      if (waiting && summary.shipping_choice_offered && cartId) view.frame.appendChild(choice());
+      var state = summary.state, late = waiting(state);
+      show(view, state, late ? (summary.ships_by ? fill(S.ships_by, { date: dateText(summary.ships_by) }) : S.ships_unknown) : "");
+      if (late && summary.shipping_choice_offered && cartId) view.frame.appendChild(choice());
       drawn = 1;
       settle();
     }
@@ -423,7 +435,7 @@
     // No answer for these lines: nothing the widget said of the cart stays (the page is as the theme drew it).
     function wipe(found) {
       found.cells.forEach(function (row) {
-        var spot = row.querySelector(".bo-line");
+        var spot = q(".bo-line", row);
         if (spot) spot.textContent = "";
       });
       if (view) show(view, "none", "");
@@ -433,7 +445,7 @@
     }
 
     var look = timed("cart-look", function () {
-      var found = scan(), holder = d.querySelector("[data-cart-id]"), mine;
+      var found = scan(), holder = q("[data-cart-id]"), mine;
       cartId = holder ? holder.getAttribute("data-cart-id") : "";
       place();
       if (found.key && found.key === answered) {
@@ -445,7 +457,7 @@
       asked = found.key;
       mine = ++seq;
       if (!found.key) return wipe(found);
-      call("/cart", { lines: found.key, locale: lang, cart_id: cartId }).then(timed("cart", function (body) {
+      ask("/cart", { lines: found.key, locale: lang, cart_id: cartId }).then(timed("cart", function (body) {
         if (mine !== seq) return;
         summary = body;
         answered = asked;
@@ -479,9 +491,9 @@
 
   var start = timed("init", function () {
     style();
-    var form = d.querySelector("form[data-cart-item-add]");
+    var form = q("form[data-cart-item-add]");
     if (form) productPage(form);
-    if (d.querySelector("[data-item-row]")) cartPage();
+    if (q("[data-item-row]")) cartPage();
   });
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start);
   else start();

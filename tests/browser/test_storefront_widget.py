@@ -249,14 +249,54 @@ def test_the_cart_shows_each_lines_label_and_the_orders_ships_by_date(page, demo
     assert_nothing_moved(page)
 
 
+WORDS_FILE = re.compile(r".*/storefront/[^/]+/widget-(\w+)\.json$")
+
+
+def app_requests(page) -> list[str]:
+    """The paths the page asks of the app (the widget, its words, the storefront API), as they happen."""
+    asked = []
+    page.on("request", lambda request: "/storefront/" in request.url and asked.append(request.url.split("?")[0]))
+    return asked
+
+
 def test_the_texts_follow_the_storefronts_language(page, demo):
+    # An English store's page in German: the widget's German words come from their own file, asked for once.
+    asked = app_requests(page)
     open_lamp(page, demo, "?lang=de")
     choose(page, "Blue")
     expect(page.locator("#form-action-addToCart")).to_have_value("Nachbestellen")
     expect(page.locator(".bo-msg")).to_contain_text("Versand bis")
     choose(page, "Green")
     expect(page.get_by_role("button", name="Benachrichtigen")).to_be_visible()
+    expect(page.get_by_label("Ihre E-Mail-Adresse")).to_be_visible()
     expect(page.locator(".bo-alt")).to_contain_text("Jetzt vorrätig:")
+    choose(page, "Red")
+    expect(page.locator(".bo-msg")).to_have_text("Auf Lager")
+    assert [WORDS_FILE.match(url)[1] for url in asked if WORDS_FILE.match(url)] == ["de"], asked
+
+
+@pytest.fixture
+def german_store(demo):
+    """The demo store, set to German for one test."""
+    demo.store.language = "de"
+    demo.store.save()
+    yield demo
+    demo.store.language = "en"
+    demo.store.save()
+
+
+def test_a_german_stores_page_speaks_german_from_the_first_paint_without_another_request(page, german_store):
+    asked = app_requests(page)
+    open_painted(page, german_store.site + german_store.desk_path + "?lang=de")  # sold out: a backorder
+    expect(page.locator("#form-action-addToCart")).to_have_value("Nachbestellen")
+    open_lamp(page, german_store, "?lang=de")
+    expect(page.locator(".bo-msg")).to_have_text("Auf Lager")  # the widget's own words, from the script itself
+    choose(page, "Green")
+    expect(page.get_by_role("button", name="Benachrichtigen")).to_be_visible()
+    expect(page.locator(".bo-alt")).to_contain_text("Jetzt vorrätig:")
+    assert not [url for url in asked if WORDS_FILE.match(url)], asked
+    assert any(url.endswith("/widget.js") for url in asked)
+    assert_nothing_moved(page)
 
 
 def test_when_the_api_refuses_connections_the_store_still_sells(page, demo, console_errors_expected):

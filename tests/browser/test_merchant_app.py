@@ -106,7 +106,47 @@ def wait_until(condition, timeout: float = 30, what: str = "the condition"):
     raise AssertionError(f"Timed out waiting for {what}")
 
 
-def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerce, live_server, screenshot):
+NEEDS_A_VARIANT = "A variant policy needs the BigCommerce id"
+
+
+def new_policy_form_shows_errors_only_once_a_field_is_left_or_saving_is_tried(page, variant, errors_expected) -> None:
+    """A new (variant) policy starts without a variant: the live preview is refused, but nothing is a mistake
+    until the merchant leaves the chooser empty or tries to save; choosing a variant clears it."""
+    errors_expected.append(r"status of 400 .*/api/v1/policies/(preview/)?\)")  # the refusals, on purpose
+    nav(page, "Policies")
+    page.get_by_role("link", name="Add a policy").click()
+    chooser, errors = page.locator("#target-search"), page.locator(".field-error, .form-errors")
+    expect(page.locator("[data-preview] .alert")).to_be_visible()  # the preview was asked, and refused
+    expect(errors).to_have_count(0)
+    expect(page.locator("[aria-invalid=true]")).to_have_count(0)
+    expect(chooser).not_to_be_focused()
+    expect(page.locator("[data-preview]")).to_have_text("The preview appears once the form is complete.")
+    page.get_by_label("Lead time (days)").fill("12")  # typing elsewhere, the preview asked again: still nothing
+    page.get_by_label("Lead time (days)").press("Tab")
+    expect(page.get_by_text("The preview appears once the form is complete.")).to_be_visible()
+    expect(errors).to_have_count(0)
+
+    chooser.focus()
+    chooser.press("Tab")  # left empty: now it is a mistake, shown beside it, and focus went on
+    expect(page.locator("#target-search-error")).to_contain_text(NEEDS_A_VARIANT)
+    expect(chooser).to_have_attribute("aria-invalid", "true")
+    expect(chooser).not_to_be_focused()
+    expect(page.get_by_text("Fix the highlighted fields to see the preview.")).to_be_visible()
+
+    pick_variant(page, chooser, variant)
+    expect(page.locator(".widget-mock")).to_have_count(2)
+    expect(errors).to_have_count(0)
+
+    page.reload()  # a fresh form: saving it as it is shows what is missing at once
+    expect(page.get_by_text("The preview appears once the form is complete.")).to_be_visible()
+    expect(errors).to_have_count(0)
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.locator(".field-error")).to_contain_text(NEEDS_A_VARIANT)
+    expect(chooser).to_be_focused()
+
+
+def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerce, live_server, screenshot,
+                                                               console_errors_expected):  # fmt: skip
     # -- sign up, and land on the new store's dashboard ---------------------------------------------------
     page.goto(f"{live_server.url}/signup/")
     page.get_by_label("Work e-mail").fill("ada@lamps.example")
@@ -183,6 +223,7 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     # A store-wide change recomputes every variant of the sandbox's catalog, then tells BigCommerce the caps
     # (in tests the task runs inside the request): seconds on a busy 2-core machine.
     expect(page.get_by_text("Policy saved.").first).to_be_visible(timeout=120_000)
+    new_policy_form_shows_errors_only_once_a_field_is_left_or_saving_is_tried(page, sold_out, console_errors_expected)
 
     # -- a shopper orders more than the sandbox store has ------------------------------------------------
     line = {"variant_id": sold_out.bigcommerce_id, "quantity": 2}

@@ -285,7 +285,8 @@
 
   // -- forms ----------------------------------------------------------------------------------------------
   /* Show the API's field messages next to their inputs (by name) and the rest at the top of the form. */
-  function showErrors(form, error) {
+  /* `focus: false` for errors nobody just asked for (a live preview): the merchant's focus stays where it is. */
+  function showErrors(form, error, { focus = true } = {}) {
     clearErrors(form);
     const fields = (error && error.fields) || {};
     const loose = [];
@@ -309,7 +310,7 @@
       form.prepend(summary);
     }
     const firstInvalid = form.querySelector('[aria-invalid="true"]');
-    if (firstInvalid) firstInvalid.focus();
+    if (firstInvalid && focus) firstInvalid.focus();
   }
 
   function clearErrors(form) {

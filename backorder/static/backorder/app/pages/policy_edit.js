@@ -16,6 +16,11 @@
   let saved = null;
   let previewVariant = null;
   let previewSequence = 0;
+  // A field's errors show once the merchant has left it, or tried to save: the empty fields of a new policy are
+  // not mistakes yet. The preview (asked after every change) keeps its last refusal for the moment a field is left.
+  const left = new Set();
+  let triedToSave = false;
+  let previewRefusal = null;
 
   // -- reading and writing the form -----------------------------------------------------------------------
   function values() {
@@ -124,6 +129,21 @@
   }
   const STATE_WORDS = { in_stock: "In stock", backorder: "Backorder", preorder: "Pre-order", unavailable: "Cannot be ordered" };
 
+  /* The preview's refusal, for the fields left so far (all of them once a save was tried); never moves focus. */
+  function showPreviewRefusal() {
+    const fields = Object.entries(previewRefusal.fields).filter(([name]) => triedToSave || left.has(name));
+    const message = "Fix the highlighted fields to see the preview.";
+    if (fields.length) showErrors(form, { ...previewRefusal, message, fields: Object.fromEntries(fields) }, { focus: false });
+    else clearErrors(form);
+    replace(preview, h("p", { class: "alert alert-warning small" }, fields.length ? message : "The preview appears once the form is complete."));
+  }
+
+  form.addEventListener("focusout", (event) => {
+    if (!event.target.name) return;
+    left.add(event.target.name);
+    if (previewRefusal) showPreviewRefusal();
+  });
+
   const refresh = debounce(async () => {
     if (!previewVariant) {
       replace(preview, h("p", { class: "muted small" }, "Choose a variant to see what shoppers will see."));
@@ -136,6 +156,7 @@
       const body = await api("/api/v1/policies/preview/", { method: "POST",
         body: { variant_id: previewVariant.variant_id, quantity, policy_id: policyId, policy: values() } });
       if (mine !== previewSequence) return;
+      previewRefusal = null;
       clearErrors(form);
       const changed = JSON.stringify(body.current) !== JSON.stringify(body.preview);
       replace(preview,
@@ -147,8 +168,8 @@
     } catch (error) {
       if (mine !== previewSequence) return;
       if (error.status === 400) {
-        showErrors(form, { ...withTargetErrors(error), message: "Fix the highlighted fields to see the preview." });
-        replace(preview, h("p", { class: "alert alert-warning small" }, "Fix the highlighted fields to see the preview."));
+        previewRefusal = withTargetErrors(error);
+        showPreviewRefusal();
       } else {
         replace(preview, h("p", { class: "alert alert-danger small", role: "alert" }, `The preview could not be made: ${error.message}`));
       }
@@ -166,6 +187,7 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("[data-save]");
+    triedToSave = true;
     clearErrors(form);
     try {
       const body = values();

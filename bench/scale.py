@@ -9,9 +9,11 @@ and projected to 10,000.
    schema, setup steps, host) timed at 0, N/2 and N existing stores (median of `--signups` each, a fresh
    database connection for each, as sign-ups arrive in different requests). The stores in between are made
    with `store_create` (the same clone, no password hashing) by `--fill-jobs` processes, each store on a fresh
-   connection; the catalogs' statistics are refreshed every `--refresh-every` stores
-   (`provisioning.catalog_statistics_refresh`, bench/migrations_many_schemas.py's finding) and vacuumed before
-   each measured point (autovacuum's work; the shared server may run with autovacuum off). Every store gets one
+   connection. The catalogs' statistics are refreshed whenever they are stale (`provisioning.
+   catalog_statistics_stale`: pg_class changed by a tenth, autoanalyze's rule) and the catalogs vacuumed before
+   each measured point: autovacuum's work, done by hand because the shared server may run with autovacuum off
+   (with stale statistics the clone slowed from 2.5 to 11 s per store between 100 and 190 stores; an ANALYZE
+   brought it back to 1.9 s, as bench/migrations_many_schemas.py found). Every store gets one
    product with two variants, a waiting backorder and its store policy switched on, so it has something to
    serve.
 2. Catalog size at each point: `pg_class` rows, `pg_attribute` rows, the database's size, relations per store
@@ -300,20 +302,21 @@ def worker_fill(payload: dict) -> dict:
     provisioning.template_pending_migrations = lambda: []  # checked once here; each check loads the graph
     made: list[tuple[int, float]] = []
     numbers = range(payload["start"], payload["end"], payload["step"])
-    refresh_every = payload["refresh_every"]
+    refreshed: list[int] = []
     for k, n in enumerate(numbers):
         connection.close()
         started = time.perf_counter()
         store = services.store_create(name=f"Scale {n:05d}", slug=f"scale-{n:05d}")
         made.append((n, round((time.perf_counter() - started) * 1000, 1)))
         _seed(store)
-        if payload["refresh"] and refresh_every and k % refresh_every == refresh_every - 1:
+        if payload["refresh"] and provisioning.catalog_statistics_stale():  # autoanalyze's rule: changed by 10 %
             provisioning.catalog_statistics_refresh()
+            refreshed.append(n)
         if k % 100 == 99:
             print(f"  fill {payload['start']}+{payload['step']}: {k + 1}/{len(numbers)}, store {n}: {made[-1][1]} ms",
                   file=sys.stderr, flush=True)  # fmt: skip
     connection.close()
-    return {"store_create_ms": made}
+    return {"store_create_ms": made, "statistics_refreshed_at": refreshed}
 
 
 def _memory_contexts(cursor) -> dict:
@@ -453,7 +456,7 @@ WORKERS = {"signups": worker_signups, "fill": worker_fill, "memory": worker_memo
 # -- phases --------------------------------------------------------------------------------------------------
 
 
-def _fill(env: dict, *, start: int, end: int, jobs: int, refresh_every: int) -> list[tuple[int, float]]:
+def _fill(env: dict, *, start: int, end: int, jobs: int) -> tuple[list[tuple[int, float]], list[int]]:
     """Stores start..end-1, `jobs` processes side by side (interleaved numbers, so both see the catalog grow)."""
     if end <= start:
         return []
@@ -462,8 +465,7 @@ def _fill(env: dict, *, start: int, end: int, jobs: int, refresh_every: int) -> 
 
     def run(j: int) -> None:
         try:
-            results[j] = _worker(env, "fill", {"start": start + j, "end": end, "step": jobs, "refresh": j == 0,
-                                               "refresh_every": max(1, refresh_every // jobs)})  # fmt: skip
+            results[j] = _worker(env, "fill", {"start": start + j, "end": end, "step": jobs, "refresh": j == 0})
         except Exception as exc:  # reported below
             errors.append(str(exc))
 
@@ -475,7 +477,7 @@ def _fill(env: dict, *, start: int, end: int, jobs: int, refresh_every: int) -> 
     if errors:
         raise RuntimeError(errors[0])
     made = sorted(pair for result in results for pair in result["store_create_ms"])
-    return [tuple(pair) for pair in made]
+    return [tuple(pair) for pair in made], sorted(n for result in results for n in result["statistics_refreshed_at"])
 
 
 def _fill_trend(made: list[tuple[int, float]], buckets: int = 8) -> list[dict]:
@@ -1226,15 +1228,17 @@ def _provision(result: dict, url: str, env: dict, args) -> None:
     result["catalog"]["0"] = _phase(result, "catalog at 0 stores", _catalog, url)
     result["dumps"]["0"] = _phase(result, "pg_dump at 0 stores", _dumps, url, args.dump_sample)
     made_all: list = []
+    refreshed_all: list = []
     existing = 0
     for point in sorted({0, n // 2, n}):
         if point > existing:
             _log(f"filling stores {existing}..{point - 1} with {args.fill_jobs} processes")
-            made = _phase(result, f"fill to {point}", _fill, env, start=existing, end=point, jobs=args.fill_jobs,
-                          refresh_every=args.refresh_every)  # fmt: skip
-            made_all += made or []
+            made, refreshed = _phase(result, f"fill to {point}", _fill, env, start=existing, end=point,
+                                     jobs=args.fill_jobs) or ([], [])  # fmt: skip
+            made_all += made
+            refreshed_all += refreshed
             result["fill"] = {"stores": len(made_all), "jobs": args.fill_jobs, "trend": _fill_trend(made_all),
-                              "store_create_ms": made_all}  # fmt: skip
+                              "statistics_refreshed_at": refreshed_all, "store_create_ms": made_all}  # fmt: skip
             _log(f"fill trend: {result['fill']['trend']}")
             existing = len(_store_schemas(url))
         if point:
@@ -1256,7 +1260,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stores", type=int, default=2000)
     parser.add_argument("--signups", type=int, default=10, help="timed sign-ups at each point (median)")
     parser.add_argument("--fill-jobs", type=int, default=2, help="processes making the stores in between")
-    parser.add_argument("--refresh-every", type=int, default=200, help="ANALYZE the catalogs every so many stores")
     parser.add_argument("--today-sample", type=int, default=50, help="stores migrated through today's path")
     parser.add_argument("--memory-stores", type=int, default=500)
     parser.add_argument("--dump-sample", type=int, default=20)

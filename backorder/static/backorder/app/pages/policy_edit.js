@@ -194,13 +194,27 @@
       const result = await busy(button, () => (policyId
         ? api(`/api/v1/policies/${policyId}/`, { method: "PATCH", body })
         : api("/api/v1/policies/", { method: "POST", body })));
-      toast("Policy saved. The storefront shows it within a minute.");
+      toast("Policy saved. Shoppers see it now.");
       if (!policyId) window.location.assign(`/policies/${result.id}/?saved=1`);
-      else { saved = result; fill(result); syncVisibility(); refresh(); }
+      else { saved = result; fill(result); syncVisibility(); refresh(); followApplying(); }
     } catch (error) {
       showErrors(form, withTargetErrors(error));
     }
   });
+
+  /* A change that governs many variants is applied in the background (shoppers already see it): how far. */
+  const applying = form.querySelector("[data-applying]");
+  async function followApplying() {
+    const state = await api("/api/v1/policies/applying/").catch(() => null);
+    if (!state || !state.applying) {
+      if (!applying.hidden) applying.textContent = "The change is applied to every item.";
+      return;
+    }
+    applying.hidden = false;
+    applying.textContent = `Applying the change to your catalog: ${state.variants_done.toLocaleString()} of ` +
+      `${state.variants_total.toLocaleString()} items done. Shoppers already see the new policy.`;
+    setTimeout(followApplying, 1000);
+  }
 
   const deleteButton = form.querySelector("[data-delete]");
   deleteButton.addEventListener("click", async () => {
@@ -250,6 +264,7 @@
         document.querySelector("[data-lead]").textContent = `This is ${LEVEL_WORDS[saved.scope]}. Changes show in the preview before you save them.`;
         deleteButton.hidden = saved.scope === "store";
         if (new URLSearchParams(window.location.search).get("saved")) toast("Policy saved.");
+        followApplying();
       } else {
         const params = new URLSearchParams(window.location.search);
         form.elements.scope.value = ["category", "product", "variant"].includes(params.get("scope")) ? params.get("scope") : "variant";

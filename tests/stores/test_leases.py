@@ -8,6 +8,7 @@ from django.db import connection, connections
 
 from stores.leases import lease_acquire, leased
 from stores.models import Lease
+from tests.fixtures.bigcommerce import drop_store_schemas
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MINUTE = timedelta(minutes=1)
@@ -73,3 +74,4 @@ def test_the_lease_lives_in_the_public_schema_whatever_the_current_store(make_st
             assert Lease.objects.filter(name=f"drain:{store.pk}").exists()
     finally:
         connection.set_schema_to_public()
+        drop_store_schemas()  # committed: the flush between tests empties tables, not schemas

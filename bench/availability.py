@@ -18,12 +18,8 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
-import tempfile
 import time
 from datetime import timedelta
 
@@ -31,43 +27,17 @@ from bench import _django
 from bench._load import run_load
 from bench.tenant_routing import free_port, start_server, wait_ready
 from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
+from tests.hardening.servers import redis_start
 
 POOLED = "storefront endpoint, PgBouncer transaction mode"
 WARM = "storefront endpoint, warm answers from Redis"
 
 
-class _Redis:
-    def __init__(self, url: str, process=None, directory=None) -> None:
-        self.url, self.process, self.directory = url, process, directory
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def redis_for_bench() -> _Redis | None:
-    """REDIS_URL when set; else a private redis-server on a free port (nothing kept on disk); else None."""
+def redis_for_bench() -> tuple[str, object] | None:
+    """(REDIS_URL, nothing to stop) when set; else a private redis-server (url, stop); else None."""
     if os.environ.get("REDIS_URL"):
-        return _Redis(os.environ["REDIS_URL"])
-    binary = shutil.which("redis-server")
-    if binary is None:
-        return None
-    port, directory = free_port(), tempfile.mkdtemp(prefix="bench-redis-")
-    process = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", directory],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return _Redis(f"redis://127.0.0.1:{port}/0", process, directory)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    return None
+        return os.environ["REDIS_URL"], lambda: None
+    return redis_start()
 
 
 def main() -> dict:
@@ -167,7 +137,7 @@ def main() -> dict:
     if redis is not None:
         ports[WARM] = free_port()
         paths[WARM] = paths["storefront endpoint"]
-        warm_env = {**env, "REDIS_URL": redis.url, "STOREFRONT_ANSWER_CACHE": "1"}
+        warm_env = {**env, "REDIS_URL": redis[0], "STOREFRONT_ANSWER_CACHE": "1"}
         servers.append(start_server(ports[WARM], "config.settings", warm_env))
     samples: dict[str, list] = {name: [] for name in ports}
     try:
@@ -185,7 +155,7 @@ def main() -> dict:
         if bouncer is not None:
             bouncer.stop()
         if redis is not None:
-            redis.stop()
+            redis[1]()
     endpoint_rps = statistics.median(r.requests_per_second for r in samples["storefront endpoint"])
     minimal_rps = statistics.median(r.requests_per_second for r in samples["minimal DRF view"])
     result = {
@@ -203,24 +173,22 @@ def main() -> dict:
         "samples_rps": {name: [round(r.requests_per_second) for r in runs] for name, runs in samples.items()},
     }
     if WARM in samples:
-        warm_rps = statistics.median(r.requests_per_second for r in samples[WARM])
-        result |= {
-            "warm_requests_per_second": round(warm_rps),
-            "warm_p99_ms": statistics.median(r.p99_ms for r in samples[WARM]),
-            "warm_non_2xx": sum(r.non_2xx for r in samples[WARM]),
-            "warm_vs_minimal_ratio": round(warm_rps / minimal_rps, 3),
-            "warm_vs_uncached_ratio": round(warm_rps / endpoint_rps, 3),
-        }
+        result |= _figures("warm", samples[WARM], {"minimal": minimal_rps, "uncached": endpoint_rps})
     if POOLED in samples:
-        pooled_rps = statistics.median(r.requests_per_second for r in samples[POOLED])
-        result |= {
-            "pooled_requests_per_second": round(pooled_rps),
-            "pooled_p99_ms": statistics.median(r.p99_ms for r in samples[POOLED]),
-            "pooled_non_2xx": sum(r.non_2xx for r in samples[POOLED]),
-            "pooled_vs_direct_ratio": round(pooled_rps / endpoint_rps, 3),
-        }
+        result |= _figures("pooled", samples[POOLED], {"direct": endpoint_rps})
     print(json.dumps(result, indent=2))
     return result
+
+
+def _figures(name: str, runs: list, compared_with: dict[str, float]) -> dict:
+    """Median requests per second and p99 of one contender's rounds, and its ratio to each comparison."""
+    rps = statistics.median(r.requests_per_second for r in runs)
+    return {
+        f"{name}_requests_per_second": round(rps),
+        f"{name}_p99_ms": statistics.median(r.p99_ms for r in runs),
+        f"{name}_non_2xx": sum(r.non_2xx for r in runs),
+        **{f"{name}_vs_{other}_ratio": round(rps / value, 3) for other, value in compared_with.items()},
+    }
 
 
 if __name__ == "__main__":

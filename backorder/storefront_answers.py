@@ -23,7 +23,8 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 
 ANSWER_SECONDS = 60 * 60  # an answer nobody asks for again leaves the cache by itself
@@ -54,23 +55,59 @@ def _fresh_generation() -> int:
     return time.time_ns()
 
 
-def answer_get(*, store: str, product_id: int, question: tuple) -> tuple[dict | None, tuple]:
-    """(the cached answer or None, the generations to store a new answer under). One cache round trip.
+def answer_get(
+    *, store: str, product_id: int, question: tuple, count: tuple[str, int] | None = None
+) -> tuple[dict | None, tuple, int | None]:
+    """(the cached answer or None, the generations to store a new answer under, the request counter's new
+    value or None). One cache round trip: with `count` = (counter key, seconds it lives), the storefront
+    throttle's window counter is stepped in the same round trip (on Redis, one pipeline).
     `store` is the store's schema name (a store's for ever: a new store forgets whatever it was before)."""
     store_key, product_key = _store_generation_key(store), _product_generation_key(store, product_id)
     answer_key = _answer_key(store, question)
-    found = cache.get_many([store_key, product_key, answer_key])
+    found, counted = _get_many_counting([store_key, product_key, answer_key], count)
     generations = (found.get(store_key), found.get(product_key))
     if None in generations:  # a generation the cache does not hold yet (or lost): start it afresh
         generations = tuple(
             value if value is not None else _generation_start(key)
             for key, value in zip((store_key, product_key), generations, strict=True)
         )
-        return None, generations
+        return None, generations, counted
     entry = found.get(answer_key)
     if entry is not None and entry[0] == generations:
-        return entry[1], generations
-    return None, generations
+        return entry[1], generations, counted
+    return None, generations, counted
+
+
+def window_count(backend, key: str, *, ttl: int) -> int:
+    """Add one to a window's counter and return it. On Redis one pipelined INCR + EXPIRE NX (Django's own
+    `add` then `incr` costs three round trips); elsewhere the cache API, counting on the key existing."""
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        with backend._cache.get_client(full_key, write=True).pipeline(transaction=False) as pipe:
+            count, _ = pipe.incr(full_key).expire(full_key, ttl, nx=True).execute()
+        return count
+    try:
+        return backend.incr(key)
+    except ValueError:  # the window's first request (or the window just expired)
+        if backend.add(key, 1, ttl):
+            return 1
+        return backend.incr(key)
+
+
+def _get_many_counting(keys: list[str], count: tuple[str, int] | None) -> tuple[dict, int | None]:
+    """cache.get_many(keys), and when `count` is given its counter stepped: on Redis both in one pipeline."""
+    if count is None:
+        return cache.get_many(keys), None
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return cache.get_many(keys), window_count(backend, count[0], ttl=count[1])
+    counter = backend.make_and_validate_key(count[0])
+    full = [backend.make_and_validate_key(key) for key in keys]
+    client = backend._cache.get_client(counter, write=True)
+    with client.pipeline(transaction=False) as pipe:
+        counted, _expiry, values = pipe.incr(counter).expire(counter, count[1], nx=True).mget(full).execute()
+    loads = backend._cache._serializer.loads
+    return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}, counted
 
 
 def _generation_start(key: str) -> int:

@@ -4,7 +4,6 @@ import hashlib
 import json
 import re
 
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -32,6 +31,7 @@ from backorder.services.availability import (
     rows_under_saved_policies,
     store_today,
 )
+from backorder.storefront_answers import window_count
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 MAX_QUANTITY = 100_000
@@ -59,28 +59,20 @@ class StorefrontThrottle(SimpleRateThrottle):
         if self.rate is None or (key := self.get_cache_key(request, view)) is None:
             return True
         now = self.timer()
-        count = window_count(self.cache, f"{key}:{int(now // self.duration)}", ttl=self.duration + 1)
+        window = f"{key}:{int(now // self.duration)}"
         self.wait_seconds = self.duration - now % self.duration
-        return count <= self.num_requests
+        if getattr(view, "counts_with_the_answer", False) and storefront_answers.enabled():
+            request.storefront_count = (self, (window, self.duration + 1))  # stepped with the cache lookup
+            return True
+        return window_count(self.cache, window, ttl=self.duration + 1) <= self.num_requests
+
+    def check(self, view, counted: int | None) -> None:
+        """The deferred step's verdict (see allow_request): over the rate, the request is throttled."""
+        if counted is not None and counted > self.num_requests:
+            view.throttled(view.request, self.wait())
 
     def wait(self) -> float:
         return self.wait_seconds
-
-
-def window_count(backend, key: str, *, ttl: int) -> int:
-    """Add one to a window's counter and return it. On Redis one pipelined INCR + EXPIRE NX (Django's own
-    `add` then `incr` costs three round trips); elsewhere the cache API, counting on the key existing."""
-    if isinstance(backend, RedisCache):
-        full_key = backend.make_and_validate_key(key)
-        with backend._cache.get_client(full_key, write=True).pipeline(transaction=False) as pipe:
-            count, _ = pipe.incr(full_key).expire(full_key, ttl, nx=True).execute()
-        return count
-    try:
-        return backend.incr(key)
-    except ValueError:  # the window's first request (or the window just expired)
-        if backend.add(key, 1, ttl):
-            return 1
-        return backend.incr(key)
 
 
 class StorefrontApi(APIView):
@@ -156,6 +148,7 @@ class ProductAvailabilityApi(StorefrontApi):
     """State, split, label, message and expected ship date of a product (or one of its variants)."""
 
     OutputSerializer = ProductAvailabilityOutputSerializer
+    counts_with_the_answer = True  # the throttle's counter is stepped in the warm lookup's round trip
 
     @extend_schema(
         operation_id="storefront_product_availability",
@@ -191,7 +184,12 @@ class ProductAvailabilityApi(StorefrontApi):
             return self._answer(request, product, variant, quantity, language, today)
         # Warm: the answer from the shared cache, no query (backorder/storefront_answers.py).
         store, question = request.tenant.schema_name, (product, variant or "", quantity, language, today)
-        cached, generations = storefront_answers.answer_get(store=store, product_id=product, question=question)
+        throttle, count = getattr(request, "storefront_count", (None, None))
+        cached, generations, counted = storefront_answers.answer_get(
+            store=store, product_id=product, question=question, count=count
+        )
+        if throttle is not None:
+            throttle.check(self, counted)
         if cached is None:
             cached = self._answer(request, product, variant, quantity, language, today, rendered=False)
             storefront_answers.answer_put(store=store, question=question, generations=generations, answer=cached)

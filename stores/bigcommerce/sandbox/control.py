@@ -318,6 +318,39 @@ class ControlMixin:
             orders.set_status(store, order, status_id)
             return self._render_order(store, order)
 
+    def add_customer_group(self, store_hash: str, name: str) -> dict[str, Any]:
+        """A BigCommerce customer group (e.g. Wholesale)."""
+        from stores.bigcommerce.sandbox.routes_marketing import add_customer_group
+
+        with self.state.lock:
+            return dict(add_customer_group(self._store(store_hash), name=name))
+
+    def add_customer(
+        self, store_hash: str, email: str, *, first_name: str = "Sandbox", last_name: str = "Shopper",
+        customer_group_id: int = 0,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A shopper account (in a customer group, or in none: 0); orders placed with its `customer_id` are its."""
+        from stores.bigcommerce.sandbox.routes_marketing import add_customer
+
+        with self.state.lock:
+            return dict(add_customer(self._store(store_hash), email=email, first_name=first_name,
+                                     last_name=last_name, customer_group_id=customer_group_id))  # fmt: skip
+
+    def customer(self, store_hash: str, customer_id: int) -> dict[str, Any]:
+        with self.state.lock:
+            return dict(self._store(store_hash).customers[customer_id])
+
+    def receiver_url(self, name: str) -> str:
+        """Where the app can send webhooks to be recorded by receiver `name` (receivers.py)."""
+        return f"{self.base_url}/_sandbox/receivers/{name}"  # type: ignore[attr-defined]
+
+    def receiver_configure(self, name: str, **settings: Any) -> dict[str, Any]:
+        """`fail_times`, `fail_status`, `status`, `delay_ms` (see receivers.py)."""
+        return self.receivers.configure(name, **settings)  # type: ignore[attr-defined]
+
+    def receiver_requests(self, name: str) -> list[dict[str, Any]]:
+        return self.receivers.requests(name)  # type: ignore[attr-defined]
+
     def restock(
         self,
         store_hash: str,

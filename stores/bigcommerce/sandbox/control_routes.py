@@ -15,6 +15,7 @@ All paths are below `/_sandbox`; `{hash}` is a store hash.
     POST /stores/{hash}/orders                        {products, email?, status_id?, customer_id?, channel_id?}
     GET  /stores/{hash}/orders/{id}                   the order with its `lines`
     POST /stores/{hash}/orders/{id}/ship | /status    {items?, tracking_number?} | {status_id}
+    POST /stores/{hash}/customer-groups | /customers  {name} | {email, first_name?, last_name?, customer_group_id?}
     POST /stores/{hash}/restock                       {variant_id | product_id | sku, quantity, relative?}
     GET  /stores/{hash}/inventory                     ?variant_id= | product_id= | sku=
     POST /stores/{hash}/backorder-limit               {variant_id | product_id | sku, limit}
@@ -23,6 +24,8 @@ All paths are below `/_sandbox`; `{hash}` is a store hash.
     POST /webhooks/flush | /advance-clock             {timeout?} | {seconds}
     POST /webhooks/{id}/redeliver | /duplicate        {} | {count?}
     GET  /install-results                             results reported to /app/{client_id}/install/...
+    POST|GET|PUT|DELETE /receivers/{name}             a webhook receiver: record | list | configure | reset
+                                                      (receivers.py; `fail_times`, `fail_status`, `delay_ms`)
 """
 
 from __future__ import annotations
@@ -163,6 +166,19 @@ def ship_order(sb: SandboxServer, body: dict, params: dict, store_hash: str, ord
 @route("POST", "/stores/{store_hash}/orders/{order_id}/status")
 def set_status(sb: SandboxServer, body: dict, params: dict, store_hash: str, order_id: str) -> Any:
     return sb.set_order_status(store_hash, int(order_id), int(body["status_id"]))
+
+
+@route("POST", "/stores/{store_hash}/customer-groups")
+def add_customer_group(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
+    return Reply(201, sb.add_customer_group(store_hash, str(body["name"])))
+
+
+@route("POST", "/stores/{store_hash}/customers")
+def add_customer(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
+    kwargs = _pick(body, "first_name", "last_name")
+    if body.get("customer_group_id") is not None:
+        kwargs["customer_group_id"] = int(body["customer_group_id"])
+    return Reply(201, sb.add_customer(store_hash, str(body["email"]), **kwargs))
 
 
 def _identity(source: dict[str, Any]) -> dict[str, Any]:

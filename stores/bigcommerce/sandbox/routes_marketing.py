@@ -1,4 +1,4 @@
-"""Customers v3, coupons v2 and promotions v3 (research §8)."""
+"""Customers v3, customer groups v2, coupons v2 and promotions v3 (research §8)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,11 @@ COUPON_TYPES = (
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9 _-]+$")
 
 
-def add_customer(store: Store, *, email: str, first_name: str, last_name: str) -> dict[str, Any]:
+def add_customer(
+    store: Store, *, email: str, first_name: str, last_name: str, customer_group_id: int = 0
+) -> dict[str, Any]:
+    if customer_group_id and customer_group_id not in store.customer_groups:
+        raise ApiError(422, f"Customer group {customer_group_id} does not exist.")
     now = iso8601(utcnow())
     customer = {
         "id": store.next_id("customer", 1),
@@ -39,7 +43,7 @@ def add_customer(store: Store, *, email: str, first_name: str, last_name: str) -
         "last_name": last_name,
         "company": "",
         "phone": "",
-        "customer_group_id": 0,
+        "customer_group_id": customer_group_id,
         "notes": "",
         "tax_exempt_category": "",
         "accepts_product_review_abandoned_cart_emails": True,
@@ -76,6 +80,59 @@ def list_customers(ctx: Ctx) -> Any:
         "links": {},
     }
     return page
+
+
+@router.add("PUT", "/v3/customers", "customers", write=True)
+def update_customers(ctx: Ctx) -> Any:
+    """Batch update: `[{"id", …fields}]`; a customer group must exist (0 = no group)."""
+    items = ctx.json_list()
+    updated = []
+    for item in items:
+        customer = ctx.store.customers.get(item.get("id")) if isinstance(item, dict) else None
+        if customer is None:
+            raise invalid("JSON data is missing or invalid", id=f"customer {item!r} not found")
+        group = item.get("customer_group_id", customer["customer_group_id"])
+        if group and group not in ctx.store.customer_groups:
+            raise invalid("JSON data is missing or invalid", customer_group_id=f"group {group} does not exist")
+    for item in items:
+        customer = ctx.store.customers[item["id"]]
+        for name in ("email", "first_name", "last_name", "company", "phone", "customer_group_id", "notes"):
+            if name in item:
+                customer[name] = item[name]
+        customer["date_modified"] = iso8601(utcnow())
+        updated.append(customer)
+    return {"data": updated, "meta": {}}
+
+
+# -- customer groups v2 ------------------------------------------------------------------------------------
+
+
+def add_customer_group(store: Store, *, name: str, is_default: bool = False) -> dict[str, Any]:
+    if not name or any(g["name"].lower() == name.lower() for g in store.customer_groups.values()):
+        raise ApiError(409 if name else 400, f"The customer group name {name!r} is empty or already in use.")
+    group = {"id": store.next_id("customer_group", 1), "name": name, "is_default": is_default,
+             "category_access": {"type": "all"}, "discount_rules": [], "is_group_for_guests": False,
+             "date_created": rfc2822(utcnow()), "date_modified": rfc2822(utcnow())}  # fmt: skip
+    store.customer_groups[group["id"]] = group
+    return group
+
+
+@router.add("GET", "/v2/customer_groups", "customers")
+def list_customer_groups(ctx: Ctx) -> Any:
+    return v2_page(ctx, list(ctx.store.customer_groups.values()))
+
+
+@router.add("POST", "/v2/customer_groups", "customers", write=True)
+def create_customer_group(ctx: Ctx) -> Any:
+    return Reply(201, add_customer_group(ctx.store, name=str(ctx.json_object().get("name") or "")))
+
+
+@router.add("GET", "/v2/customer_groups/{group_id:int}", "customers")
+def get_customer_group(ctx: Ctx) -> Any:
+    group = ctx.store.customer_groups.get(ctx.args["group_id"])
+    if group is None:
+        raise not_found()
+    return group
 
 
 # -- coupons v2 -------------------------------------------------------------------------------------------

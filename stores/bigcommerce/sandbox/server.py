@@ -2,8 +2,8 @@
 
 - `/stores/{store_hash}/v2|v3/...`: REST API (X-Auth-Token, scopes, rate limit, injected faults).
 - `/oauth2/token`, `/app/{client_id}/install[/succeeded|/failed]`: login host.
-- `/_sandbox/...`: control API for demos and tests (see control_routes.py). Unauthenticated: bind it
-  to loopback only.
+- `/_sandbox/...`: control API for demos and tests (see control_routes.py), and webhook receivers the app
+  can send to (`/_sandbox/receivers/{name}`, receivers.py). Unauthenticated: bind it to loopback only.
 Unknown routes answer 404 and log a WARNING naming method and path.
 """
 
@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from stores.bigcommerce.sandbox import (
     control_routes,
     oauth,
+    receivers,
     routes_catalog,
     routes_hooks,
     routes_inventory,
@@ -90,6 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = storefront.handle(sandbox, method, split.path, query, raw, self.headers)
             elif path.startswith("/stores/"):
                 reply = sandbox.handle_api(method, path, query, raw, self.headers)
+            elif path.startswith("/_sandbox/receivers/"):  # the app's outbound webhooks land here
+                name = path.removeprefix("/_sandbox/receivers/").strip("/")
+                reply = receivers.handle(sandbox.receivers, method, name, query, raw, self.headers)
             elif path.startswith("/_sandbox"):
                 reply = control_routes.handle(sandbox, method, path, query, raw)
             elif path == "/oauth2/token" or path.startswith("/app/"):
@@ -156,6 +160,7 @@ class SandboxServer(ControlMixin):
         self.rate_limit_defaults = (rate_limit_quota, rate_limit_window_ms)
         self.register_app(client_id, client_secret, app_base_url)
         self.dispatcher = Dispatcher(self.state, timeout=webhook_timeout)
+        self.receivers = receivers.Receivers()
         self.state.emit = self.dispatcher.emit
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.sandbox = self

@@ -224,6 +224,7 @@ class Store:
         self.order_metafields: dict[int, dict[str, Any]] = {}
         self.refunds: dict[int, dict[str, Any]] = {}
         self.customers: dict[int, dict[str, Any]] = {}
+        self.customer_groups: dict[int, dict[str, Any]] = {}
         self.coupons: dict[int, dict[str, Any]] = {}
         self.promotions: dict[int, dict[str, Any]] = {}
         self.promotion_codes: dict[int, dict[str, Any]] = {}

@@ -11,6 +11,9 @@ Events published (payload keys in brackets):
   [backorder, event]
 - ``backorders.allocated`` after set-based FIFO allocation gave units to backorders
   [backorder_ids, source]; `backorder_ids` are the backorders that became fully allocated
+- ``backorders.partly_allocated`` in the same step, for the backorders that got units and still wait for
+  more [backorder_ids, source]
+- ``purchase_order.received`` when units of a purchase order arrived [purchase_order, receipt]
 - ``variants.cap_reached`` when waiting backorders used up a variant's policy cap (availability refresh)
   [variants: list of {variant_id, product_id, version, cap, waiting_units}]
 - ``stock_alert.subscribed`` when a shopper signed up (or signed up again after an alert or an

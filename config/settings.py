@@ -230,6 +230,10 @@ if TESTING:
 QUEUE_STALE_AFTER_SECONDS = env_int("QUEUE_STALE_AFTER_SECONDS", 300)
 # Requests a shopper's self-service link may make per minute from one IP address (then 429).
 SELF_SERVICE_REQUESTS_PER_MINUTE = env_int("SELF_SERVICE_REQUESTS_PER_MINUTE", 30)
+# Actions a store's automation rules may take per day (its calendar day); further runs are skipped and logged.
+AUTOMATION_DAILY_ACTIONS = env_int("AUTOMATION_DAILY_ACTIONS", 500)
+# Outbound webhooks, Slack and Teams may target loopback and private networks only with DEBUG on, or this.
+OUTBOUND_PRIVATE_TARGETS = env_bool("OUTBOUND_PRIVATE_TARGETS", DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -259,6 +263,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "backorder.models.storefront.SUPPORTED_LANGUAGES",
         "NotificationStatusEnum": "notifications.models.Notification.Status",  # not one more "status" collision
+        "AutomationRunStatusEnum": "notifications.automations.models.AutomationRun.Status",
+        "WebhookDeliveryStatusEnum": "notifications.webhooks.models.WebhookDelivery.Status",
+        "MerchantTaskStatusEnum": "backorder.models.MerchantTask.Status",
+        "EventTypeEnum": "notifications.automations.catalog.TRIGGER_NAMES",
     },
 }
 

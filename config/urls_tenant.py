@@ -14,6 +14,8 @@ api_v1 = [
     path("team/", include("stores.team_api")),
     path("connection/", include("stores.connection_api")),
     path("notifications/", include("notifications.api.urls")),
+    path("automations/", include("notifications.automations.urls")),
+    path("webhooks/", include("notifications.webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -13,6 +13,9 @@ class NotificationsConfig(AppConfig):
         from notifications import services
 
         services.listeners_connect()  # shopper e-mails of the timeline, notify-me, merchant alerts
+        from notifications.automations import recording
+
+        recording.listeners_connect()  # merchant rules and outbound webhooks (notifications/automations/)
         from backorder.selectors_dashboard import OnboardingStep, onboarding_step_register
         from notifications.sample_email import sample_emails_sent
         from notifications.self_service import admin  # noqa: F401  (shopper data and link revocation, store admin)

@@ -114,6 +114,9 @@ def on_delayed(*, name: str, backorder: Backorder, event: BackorderEvent, **_) -
             due = min(due, backorder.delay_consent_due_on)  # a second delay never extends the first deadline
         Backorder.objects.filter(pk=backorder.pk).update(delay_consent_due_on=due)
         backorder.delay_consent_due_on = due
+        from notifications.automations.recording import delay_consent_requested
+
+        delay_consent_requested(backorder=backorder, event=event)  # rules and webhooks on the request
     _mail(
         kind="delay_notice",
         key=f"backorder:{backorder.pk}:{event.pk}",  # the delay's timeline line is its date version
@@ -217,6 +220,9 @@ def consent_deadlines_enforce(*, today: date | None = None) -> dict:
                     # The refund follows after the commit; the e-mail says the store refunds it in full.
                     extra={"consent_due_on": due.isoformat()},
                 )
+                from notifications.automations.recording import delay_consent_expired
+
+                delay_consent_expired(backorder=result.backorder, due_on=due)
                 done["cancelled"] += 1
     return done
 

@@ -6,7 +6,14 @@ Everything here lives in the store's schema (tenant app), so one store never see
 from django.db import models
 from django.db.models import Q
 
+from notifications.automations.models import (  # noqa: F401  (rules, events, runs: notifications/automations/)
+    AutomationBudgetDay,
+    AutomationEvent,
+    AutomationRule,
+    AutomationRun,
+)
 from notifications.self_service.models import SelfServiceAccess  # noqa: F401  (the self-service links' versions)
+from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401  (outbound webhooks)
 
 
 class Notification(models.Model):

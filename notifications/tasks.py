@@ -5,6 +5,8 @@
   missed wake-up, a retry whose backoff ended, a sender that died). One query per 200 stores finds them.
 - `notifications_hourly()`: every hour, per store: the daily digest once the store's morning has come
   (store time zone) and alerts about sync or webhook problems.
+The same two schedules drive automations and outbound webhooks (notifications/automations/tasks.py): the sweep
+queues stores' due rule runs and webhook deliveries, the hourly task records the scheduled triggers.
 """
 
 from __future__ import annotations
@@ -56,12 +58,16 @@ def stores_with_due_notifications(schema_names: list[str]) -> list[str]:
 
 
 def notifications_sweep() -> int:
-    """Every minute: queue a sender run for every store that has something to send."""
+    """Every minute: queue a sender run for every store that has something to send (e-mails, rule runs,
+    webhook deliveries)."""
+    from notifications.automations.tasks import automations_sweep
+
     count = 0
-    for schema_name in stores_with_due_notifications(_active_schemas()):
+    schemas = _active_schemas()
+    for schema_name in stores_with_due_notifications(schemas):
         async_task("notifications.tasks.notifications_send", schema_name=schema_name)
         count += 1
-    return count
+    return count + automations_sweep(schemas)
 
 
 def notifications_hourly() -> int:
@@ -76,9 +82,11 @@ def notifications_hourly() -> int:
 @store_task
 def notifications_store_hourly() -> dict:
     from notifications.alerts import current_store, digest_enqueue, sync_problems_alert
+    from notifications.automations.tasks import automations_store_hourly
 
     store = current_store()
     return {
         "digest": len(digest_enqueue(store=store)),
         "problems": len(sync_problems_alert(store=store)),
+        "automations": automations_store_hourly(),
     }

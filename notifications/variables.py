@@ -237,7 +237,68 @@ def _merchant_plain(notification: Notification, ctx: dict, store, language: str)
     return {name: ctx.get(name, "") for name in names}
 
 
+def _automation_step(notification: Notification, ctx: dict):
+    """The rule run and step a rule's e-mail belongs to, as the runner sees it (earlier steps' outputs, e.g.
+    the coupon code, included)."""
+    from notifications.automations.actions import RunContext
+    from notifications.automations.models import AutomationRun
+
+    run = AutomationRun.objects.select_related("rule", "event").filter(pk=ctx.get("run_id")).first()
+    step = int(ctx.get("step") or 0)
+    if run is None or run.rule is None or step >= len(run.steps or []):
+        raise NothingToSend(f"Rule run {ctx.get('run_id')} is gone.")
+    outputs: dict = {}
+    for earlier in run.steps[:step]:
+        outputs.update(earlier.get("outputs") or {})
+    backorder = Backorder.objects.filter(pk=ctx.get("backorder_id")).first() if ctx.get("backorder_id") else None
+    from notifications.alerts import current_store
+
+    context = RunContext(run=run, rule=run.rule, event=run.event, store=current_store(), facts=run.inputs or {},
+                         backorder=backorder, outputs=outputs, step=step)  # fmt: skip
+    return run.steps[step].get("action") or {}, context
+
+
+def _automation_shopper(notification: Notification, ctx: dict, store, language: str) -> dict:
+    """A rule's e-mail to the shopper: the line and order, the rule's message in the shopper's language when
+    the rule has one (else its main message), and the coupon an earlier step made."""
+    action, context = _automation_step(notification, ctx)
+    variables = _line_kind(notification, ctx, store, language)
+    text = (action.get("messages") or {}).get(language) or action.get("message") or ""
+    variables["message"] = context.fill(text)
+    if notification.kind == "automation_coupon":
+        variables["coupon_code"] = context.outputs.get("coupon_code", "")
+        variables["discount"] = context.outputs.get("coupon_discount", "")
+        variables["expires_on"] = date_long(context.outputs.get("coupon_expires_on"), language)
+    return variables
+
+
+def _merchant_automation(notification: Notification, ctx: dict, store, language: str) -> dict:
+    action, context = _automation_step(notification, ctx)
+    values = context.values()
+    return {
+        "rule_name": context.rule.name,
+        "event": values["event"],
+        "subject_line": context.fill(action.get("subject") or ""),
+        "message": context.fill(action.get("message") or ""),
+        **{name: values[name] for name in ("order_id", "product_name", "sku", "quantity", "link")},
+    }
+
+
+def _merchant_dated(notification: Notification, ctx: dict, store, language: str) -> dict:
+    """Alerts whose facts are in the context, with their dates written out."""
+    variables = _merchant_plain(notification, ctx, store, language)
+    for name in ("day", "since"):
+        if name in variables and variables[name]:
+            variables[name] = date_long(str(variables[name])[:10], language)
+    return variables
+
+
 _BUILDERS = {
+    "automation_update": _automation_shopper,
+    "automation_coupon": _automation_shopper,
+    "merchant_automation": _merchant_automation,
+    "merchant_automation_budget": _merchant_dated,
+    "merchant_webhook_disabled": _merchant_dated,
     "backorder_confirmation": _confirmation,
     "stock_alert_confirmation": _stock_alert,
     "back_in_stock": _stock_alert,

@@ -53,6 +53,10 @@ KNOWN_FINDINGS: dict[tuple[str, str, str], str] = {
         "The e-mail sweep asks up to 200 store schemas in one UNION ALL statement. Under Citus those schemas "
         "sit on different nodes: one statement per node's stores, or a due-mail marker in public, instead."
     ),
+    (TWO_SCHEMAS, "notifications/automations/tasks.py", "stores_with_due_work"): (
+        "The automations sweep asks up to 200 store schemas in one UNION ALL statement, like the e-mail sweep, "
+        "and changes with it."
+    ),
     (VOLATILE, "backorder/services/allocation.py", "_claim"): (
         "sending_until = clock_timestamp() + lease in an UPDATE of store rows (DatabaseClock): Citus refuses "
         "volatile functions in an UPDATE. Read the clock in a SELECT first and pass the value in (docs/scaling.md, "

@@ -137,7 +137,8 @@ events AS (
     FROM updated u
 )
 SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment),
-       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id)
+       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id),
+       ARRAY(SELECT id FROM updated WHERE status <> 'allocated' ORDER BY id)
 """
 
 
@@ -191,9 +192,11 @@ def _allocate_locked(
                 "source": source[:40],
             },
         )
-        allocated, adjustment_id, fully_allocated = cursor.fetchone()
+        allocated, adjustment_id, fully_allocated, partly_allocated = cursor.fetchone()
     if fully_allocated:  # e.g. "ready to ship" e-mails, written by the listeners in this transaction
         events.publish("backorders.allocated", backorder_ids=fully_allocated, source=source)
+    if partly_allocated:  # e.g. merchant rules and webhooks (notifications/automations)
+        events.publish("backorders.partly_allocated", backorder_ids=partly_allocated, source=source)
     return int(allocated), adjustment_id
 
 

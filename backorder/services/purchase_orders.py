@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from backorder import events
 from backorder.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, StockAdjustment, Variant
 
 
@@ -190,6 +191,7 @@ def purchase_order_receive(
     order.status = PurchaseOrder.Status.RECEIVED if outstanding == 0 else PurchaseOrder.Status.PARTLY_RECEIVED
     order.save(update_fields=["status", "updated_at"])
     _arrived(order=order, variant_ids=list(totals))
+    events.publish("purchase_order.received", purchase_order=order, receipt=receipt)
     return receipt
 
 

@@ -334,4 +334,99 @@ Unser Support sieht sie und kann sie erneut verarbeiten.
 
 App: {{ dashboard_url }}""",
     ),
+    "automation_update": t(
+        "Neuigkeiten zu Ihrer Nachbestellung (Bestellung {{ order_id }})",
+        """
+<p>Hallo{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% endif %}
+"""
+        + _LINE_HTML
+        + """<p>{% if line.status == "allocated" %}Der Artikel ist eingetroffen und wird für den Versand vorbereitet.{% elif line.expected_ship_date %}Voraussichtlicher Versand bis {{ line.expected_ship_date }}.{% else %}Der Artikel wird versendet, sobald er wieder vorrätig ist.{% endif %}</p>
+"""
+        + _SELF_HTML,
+        """
+Hallo{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}
+
+{% endif %}"""
+        + _LINE_TEXT
+        + """
+{% if line.status == "allocated" %}Der Artikel ist eingetroffen und wird für den Versand vorbereitet.{% elif line.expected_ship_date %}Voraussichtlicher Versand bis {{ line.expected_ship_date }}.{% else %}Der Artikel wird versendet, sobald er wieder vorrätig ist.{% endif %}
+
+"""
+        + _SELF_TEXT,
+    ),
+    "automation_coupon": t(
+        "Danke für Ihre Geduld{% if discount %}: {{ discount }} Rabatt{% endif %}",
+        """
+<p>Hallo{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% else %}<p>Vielen Dank, dass Sie auf Ihre Nachbestellung warten.</p>{% endif %}
+{% if coupon_code %}<p>Als Dankeschön erhalten Sie {{ discount }} Rabatt bei {{ store.name }}:</p>
+<p style="font-size:20px"><strong>{{ coupon_code }}</strong></p>
+{% if expires_on %}<p>Einmal einlösbar bis {{ expires_on }}.</p>{% else %}<p>Einmal einlösbar.</p>{% endif %}{% endif %}
+"""
+        + _LINE_HTML
+        + _SELF_HTML,
+        """
+Hallo{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}{% else %}Vielen Dank, dass Sie auf Ihre Nachbestellung warten.{% endif %}
+{% if coupon_code %}
+Als Dankeschön erhalten Sie {{ discount }} Rabatt bei {{ store.name }}:
+
+    {{ coupon_code }}
+
+{% if expires_on %}Einmal einlösbar bis {{ expires_on }}.{% else %}Einmal einlösbar.{% endif %}
+{% endif %}
+"""
+        + _LINE_TEXT
+        + "\n\n"
+        + _SELF_TEXT,
+    ),
+    "merchant_automation": t(
+        "{% if subject_line %}{{ subject_line }}{% else %}Regel „{{ rule_name }}“: {{ event }}{% endif %}",
+        """
+<p style="white-space:pre-line">{{ message }}</p>
+<p class="muted">Gesendet von Ihrer Regel „{{ rule_name }}“ (Anlass: {{ event }}){% if order_id %} (Bestellung {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} &times; {{ quantity }}{% endif %}){% endif %}.</p>
+<p>{% if link %}<a href="{{ link }}">Nachbestellung öffnen</a>{% else %}<a href="{{ dashboard_url }}">Zur App</a>{% endif %}</p>
+""",
+        """
+{{ message }}
+
+Gesendet von Ihrer Regel „{{ rule_name }}“ (Anlass: {{ event }}){% if order_id %} (Bestellung {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} x {{ quantity }}{% endif %}){% endif %}.
+
+{% if link %}Nachbestellung: {{ link }}{% else %}App: {{ dashboard_url }}{% endif %}
+""",
+    ),
+    "merchant_automation_budget": t(
+        "Ihre Regeln haben das Tageslimit von {{ limit }} Aktionen erreicht",
+        """
+<p>Ihre Automatisierungsregeln haben am {{ day }} {{ limit }} Aktionen ausgeführt, das Tageslimit. Weitere Aktionen
+werden heute übersprungen; sie stehen im Ausführungsprotokoll und lassen sich nach Ablauf des Tages erneut ausführen.</p>
+<p><a href="{{ dashboard_url }}automations/">Automatisierungen öffnen</a></p>
+""",
+        """
+Ihre Automatisierungsregeln haben am {{ day }} {{ limit }} Aktionen ausgeführt, das Tageslimit. Weitere Aktionen werden
+heute übersprungen; sie stehen im Ausführungsprotokoll und lassen sich nach Ablauf des Tages erneut ausführen.
+
+Automatisierungen: {{ dashboard_url }}automations/
+""",
+    ),
+    "merchant_webhook_disabled": t(
+        "Webhook-Endpunkt abgeschaltet: {{ url }}",
+        """
+<p>Seit {{ since }} ist jede Zustellung an Ihren Webhook-Endpunkt <strong>{{ url }}</strong> fehlgeschlagen;
+er wurde deshalb abgeschaltet. Beheben Sie das Problem beim Empfänger, schalten Sie den Endpunkt wieder ein und senden
+Sie die fehlgeschlagenen Zustellungen aus seinem Protokoll erneut.</p>
+<p><a href="{{ dashboard_url }}settings/webhooks/">Webhook-Einstellungen öffnen</a></p>
+""",
+        """
+Seit {{ since }} ist jede Zustellung an Ihren Webhook-Endpunkt {{ url }} fehlgeschlagen; er wurde deshalb abgeschaltet.
+Beheben Sie das Problem beim Empfänger, schalten Sie den Endpunkt wieder ein und senden Sie die fehlgeschlagenen
+Zustellungen aus seinem Protokoll erneut.
+
+Webhook-Einstellungen: {{ dashboard_url }}settings/webhooks/
+""",
+    ),
 }

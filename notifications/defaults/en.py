@@ -379,4 +379,97 @@ Our support team can see them and process them again.
 App: {{ dashboard_url }}
 """,
     ),
+    "automation_update": t(
+        "An update about your backorder (order {{ order_id }})",
+        """
+<p>Hello{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% endif %}
+"""
+        + _LINE_HTML
+        + """<p>{% if line.status == "allocated" %}It is in stock and being prepared for shipping.{% elif line.expected_ship_date %}Expected to ship by {{ line.expected_ship_date }}.{% else %}It ships as soon as it is back in stock.{% endif %}</p>
+"""
+        + _SELF_HTML,
+        """
+Hello{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}
+
+{% endif %}"""
+        + _LINE_TEXT
+        + """
+{% if line.status == "allocated" %}It is in stock and being prepared for shipping.{% elif line.expected_ship_date %}Expected to ship by {{ line.expected_ship_date }}.{% else %}It ships as soon as it is back in stock.{% endif %}
+
+"""
+        + _SELF_TEXT,
+    ),
+    "automation_coupon": t(
+        "A thank-you for your patience{% if discount %}: {{ discount }} off{% endif %}",
+        """
+<p>Hello{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% else %}<p>Thank you for waiting for your backorder.</p>{% endif %}
+{% if coupon_code %}<p>Here is {{ discount }} off with {{ store.name }}:</p>
+<p style="font-size:20px"><strong>{{ coupon_code }}</strong></p>
+{% if expires_on %}<p>Valid until {{ expires_on }}, once.</p>{% else %}<p>Valid once.</p>{% endif %}{% endif %}
+"""
+        + _LINE_HTML
+        + _SELF_HTML,
+        """
+Hello{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}{% else %}Thank you for waiting for your backorder.{% endif %}
+{% if coupon_code %}
+Here is {{ discount }} off with {{ store.name }}:
+
+    {{ coupon_code }}
+
+{% if expires_on %}Valid until {{ expires_on }}, once.{% else %}Valid once.{% endif %}
+{% endif %}
+"""
+        + _LINE_TEXT
+        + "\n\n"
+        + _SELF_TEXT,
+    ),
+    "merchant_automation": t(
+        "{% if subject_line %}{{ subject_line }}{% else %}Rule “{{ rule_name }}”: {{ event }}{% endif %}",
+        """
+<p style="white-space:pre-line">{{ message }}</p>
+<p class="muted">Sent by your rule “{{ rule_name }}” because {{ event }}{% if order_id %} (order {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} &times; {{ quantity }}{% endif %}){% endif %}.</p>
+<p>{% if link %}<a href="{{ link }}">Open the backorder</a>{% else %}<a href="{{ dashboard_url }}">Open the app</a>{% endif %}</p>
+""",
+        """
+{{ message }}
+
+Sent by your rule “{{ rule_name }}” because {{ event }}{% if order_id %} (order {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} x {{ quantity }}{% endif %}){% endif %}.
+
+{% if link %}Backorder: {{ link }}{% else %}App: {{ dashboard_url }}{% endif %}
+""",
+    ),
+    "merchant_automation_budget": t(
+        "Your rules reached today's limit of {{ limit }} actions",
+        """
+<p>Your automation rules have taken {{ limit }} actions on {{ day }}, the daily limit. Further actions today are
+skipped; they are listed in the run log, where each can be run again once the day is over.</p>
+<p><a href="{{ dashboard_url }}automations/">Open Automations</a></p>
+""",
+        """
+Your automation rules have taken {{ limit }} actions on {{ day }}, the daily limit. Further actions today are skipped;
+they are listed in the run log, where each can be run again once the day is over.
+
+Automations: {{ dashboard_url }}automations/
+""",
+    ),
+    "merchant_webhook_disabled": t(
+        "Webhook endpoint switched off: {{ url }}",
+        """
+<p>Every delivery to your webhook endpoint <strong>{{ url }}</strong> has failed since {{ since }}, so it has been
+switched off. Fix the receiver, switch the endpoint on again and replay the failed deliveries from its log.</p>
+<p><a href="{{ dashboard_url }}settings/webhooks/">Open the webhook settings</a></p>
+""",
+        """
+Every delivery to your webhook endpoint {{ url }} has failed since {{ since }}, so it has been switched off.
+Fix the receiver, switch the endpoint on again and replay the failed deliveries from its log.
+
+Webhook settings: {{ dashboard_url }}settings/webhooks/
+""",
+    ),
 }

@@ -328,4 +328,98 @@ Nuestro equipo de soporte los ve y puede procesarlos de nuevo.
 
 Aplicación: {{ dashboard_url }}""",
     ),
+    "automation_update": t(
+        "Novedades sobre tu pedido pendiente (pedido {{ order_id }})",
+        """
+<p>Hola{% if shopper.name %} {{ shopper.name }}{% endif %}:</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% endif %}
+"""
+        + _LINE_HTML
+        + """<p>{% if line.status == "allocated" %}Ya está en stock y lo estamos preparando para el envío.{% elif line.expected_ship_date %}Envío previsto antes del {{ line.expected_ship_date }}.{% else %}Se enviará en cuanto vuelva a estar en stock.{% endif %}</p>
+"""
+        + _SELF_HTML,
+        """
+Hola{% if shopper.name %} {{ shopper.name }}{% endif %}:
+
+{% if message %}{{ message }}
+
+{% endif %}"""
+        + _LINE_TEXT
+        + """
+{% if line.status == "allocated" %}Ya está en stock y lo estamos preparando para el envío.{% elif line.expected_ship_date %}Envío previsto antes del {{ line.expected_ship_date }}.{% else %}Se enviará en cuanto vuelva a estar en stock.{% endif %}
+
+"""
+        + _SELF_TEXT,
+    ),
+    "automation_coupon": t(
+        "Gracias por tu paciencia{% if discount %}: {{ discount }} de descuento{% endif %}",
+        """
+<p>Hola{% if shopper.name %} {{ shopper.name }}{% endif %}:</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% else %}<p>Gracias por esperar tu pedido pendiente.</p>{% endif %}
+{% if coupon_code %}<p>Aquí tienes un {{ discount }} de descuento en {{ store.name }}:</p>
+<p style="font-size:20px"><strong>{{ coupon_code }}</strong></p>
+{% if expires_on %}<p>Válido una vez, hasta el {{ expires_on }}.</p>{% else %}<p>Válido una vez.</p>{% endif %}{% endif %}
+"""
+        + _LINE_HTML
+        + _SELF_HTML,
+        """
+Hola{% if shopper.name %} {{ shopper.name }}{% endif %}:
+
+{% if message %}{{ message }}{% else %}Gracias por esperar tu pedido pendiente.{% endif %}
+{% if coupon_code %}
+Aquí tienes un {{ discount }} de descuento en {{ store.name }}:
+
+    {{ coupon_code }}
+
+{% if expires_on %}Válido una vez, hasta el {{ expires_on }}.{% else %}Válido una vez.{% endif %}
+{% endif %}
+"""
+        + _LINE_TEXT
+        + "\n\n"
+        + _SELF_TEXT,
+    ),
+    "merchant_automation": t(
+        "{% if subject_line %}{{ subject_line }}{% else %}Regla «{{ rule_name }}»: {{ event }}{% endif %}",
+        """
+<p style="white-space:pre-line">{{ message }}</p>
+<p class="muted">Enviado por tu regla «{{ rule_name }}»: {{ event }}{% if order_id %} (pedido {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} &times; {{ quantity }}{% endif %}){% endif %}.</p>
+<p>{% if link %}<a href="{{ link }}">Abrir el pedido pendiente</a>{% else %}<a href="{{ dashboard_url }}">Abrir la aplicación</a>{% endif %}</p>
+""",
+        """
+{{ message }}
+
+Enviado por tu regla «{{ rule_name }}»: {{ event }}{% if order_id %} (pedido {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} x {{ quantity }}{% endif %}){% endif %}.
+
+{% if link %}Pedido: {{ link }}{% else %}Aplicación: {{ dashboard_url }}{% endif %}
+""",
+    ),
+    "merchant_automation_budget": t(
+        "Tus reglas han alcanzado el límite diario de {{ limit }} acciones",
+        """
+<p>Tus reglas de automatización han realizado {{ limit }} acciones el {{ day }}, el límite diario. Las siguientes
+acciones de hoy se omiten; aparecen en el registro de ejecuciones, desde donde puedes volver a ejecutarlas cuando
+termine el día.</p>
+<p><a href="{{ dashboard_url }}automations/">Abrir Automatizaciones</a></p>
+""",
+        """
+Tus reglas de automatización han realizado {{ limit }} acciones el {{ day }}, el límite diario. Las siguientes acciones
+de hoy se omiten; aparecen en el registro de ejecuciones, desde donde puedes volver a ejecutarlas cuando termine el día.
+
+Automatizaciones: {{ dashboard_url }}automations/
+""",
+    ),
+    "merchant_webhook_disabled": t(
+        "Endpoint de webhook desactivado: {{ url }}",
+        """
+<p>Todas las entregas a tu endpoint de webhook <strong>{{ url }}</strong> fallan desde el {{ since }}, así que se ha
+desactivado. Corrige el receptor, vuelve a activar el endpoint y reenvía las entregas fallidas desde su registro.</p>
+<p><a href="{{ dashboard_url }}settings/webhooks/">Abrir la configuración de webhooks</a></p>
+""",
+        """
+Todas las entregas a tu endpoint de webhook {{ url }} fallan desde el {{ since }}, así que se ha desactivado.
+Corrige el receptor, vuelve a activar el endpoint y reenvía las entregas fallidas desde su registro.
+
+Configuración de webhooks: {{ dashboard_url }}settings/webhooks/
+""",
+    ),
 }

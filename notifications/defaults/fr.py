@@ -330,4 +330,101 @@ Notre support les voit et peut les traiter à nouveau.
 
 Application : {{ dashboard_url }}""",
     ),
+    "automation_update": t(
+        "Des nouvelles de votre commande en réapprovisionnement (commande {{ order_id }})",
+        """
+<p>Bonjour{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% endif %}
+"""
+        + _LINE_HTML
+        + """<p>{% if line.status == "allocated" %}L'article est arrivé et sa préparation pour l'expédition est en cours.{% elif line.expected_ship_date %}Expédition prévue d'ici le {{ line.expected_ship_date }}.{% else %}Il sera expédié dès son retour en stock.{% endif %}</p>
+"""
+        + _SELF_HTML,
+        """
+Bonjour{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}
+
+{% endif %}"""
+        + _LINE_TEXT
+        + """
+{% if line.status == "allocated" %}L'article est arrivé et sa préparation pour l'expédition est en cours.{% elif line.expected_ship_date %}Expédition prévue d'ici le {{ line.expected_ship_date }}.{% else %}Il sera expédié dès son retour en stock.{% endif %}
+
+"""
+        + _SELF_TEXT,
+    ),
+    "automation_coupon": t(
+        "Merci pour votre patience{% if discount %} : {{ discount }} de réduction{% endif %}",
+        """
+<p>Bonjour{% if shopper.name %} {{ shopper.name }}{% endif %},</p>
+{% if message %}<p style="white-space:pre-line">{{ message }}</p>{% else %}<p>Merci de patienter pour votre commande en réapprovisionnement.</p>{% endif %}
+{% if coupon_code %}<p>Voici {{ discount }} de réduction chez {{ store.name }} :</p>
+<p style="font-size:20px"><strong>{{ coupon_code }}</strong></p>
+{% if expires_on %}<p>Valable une fois, jusqu'au {{ expires_on }}.</p>{% else %}<p>Valable une fois.</p>{% endif %}{% endif %}
+"""
+        + _LINE_HTML
+        + _SELF_HTML,
+        """
+Bonjour{% if shopper.name %} {{ shopper.name }}{% endif %},
+
+{% if message %}{{ message }}{% else %}Merci de patienter pour votre commande en réapprovisionnement.{% endif %}
+{% if coupon_code %}
+Voici {{ discount }} de réduction chez {{ store.name }} :
+
+    {{ coupon_code }}
+
+{% if expires_on %}Valable une fois, jusqu'au {{ expires_on }}.{% else %}Valable une fois.{% endif %}
+{% endif %}
+"""
+        + _LINE_TEXT
+        + "\n\n"
+        + _SELF_TEXT,
+    ),
+    "merchant_automation": t(
+        "{% if subject_line %}{{ subject_line }}{% else %}Règle « {{ rule_name }} » : {{ event }}{% endif %}",
+        """
+<p style="white-space:pre-line">{{ message }}</p>
+<p class="muted">Envoyé par votre règle « {{ rule_name }} » : {{ event }}{% if order_id %} (commande {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} &times; {{ quantity }}{% endif %}){% endif %}.</p>
+<p>{% if link %}<a href="{{ link }}">Ouvrir la commande en réapprovisionnement</a>{% else %}<a href="{{ dashboard_url }}">Ouvrir l'application</a>{% endif %}</p>
+""",
+        """
+{{ message }}
+
+Envoyé par votre règle « {{ rule_name }} » : {{ event }}{% if order_id %} (commande {{ order_id }}{% if product_name %}, {{ product_name }}{% if sku %} ({{ sku }}){% endif %}{% endif %}{% if quantity %} x {{ quantity }}{% endif %}){% endif %}.
+
+{% if link %}Commande : {{ link }}{% else %}Application : {{ dashboard_url }}{% endif %}
+""",
+    ),
+    "merchant_automation_budget": t(
+        "Vos règles ont atteint la limite du jour de {{ limit }} actions",
+        """
+<p>Vos règles d'automatisation ont effectué {{ limit }} actions le {{ day }}, la limite quotidienne. Les actions
+suivantes sont ignorées aujourd'hui ; elles figurent dans le journal des exécutions, d'où chacune peut être relancée
+une fois la journée terminée.</p>
+<p><a href="{{ dashboard_url }}automations/">Ouvrir les automatisations</a></p>
+""",
+        """
+Vos règles d'automatisation ont effectué {{ limit }} actions le {{ day }}, la limite quotidienne. Les actions suivantes
+sont ignorées aujourd'hui ; elles figurent dans le journal des exécutions, d'où chacune peut être relancée une fois la
+journée terminée.
+
+Automatisations : {{ dashboard_url }}automations/
+""",
+    ),
+    "merchant_webhook_disabled": t(
+        "Point de terminaison webhook désactivé : {{ url }}",
+        """
+<p>Toutes les livraisons vers votre point de terminaison webhook <strong>{{ url }}</strong> échouent depuis le
+{{ since }} ; il a donc été désactivé. Corrigez le récepteur, réactivez le point de terminaison et renvoyez les
+livraisons échouées depuis son journal.</p>
+<p><a href="{{ dashboard_url }}settings/webhooks/">Ouvrir les réglages des webhooks</a></p>
+""",
+        """
+Toutes les livraisons vers votre point de terminaison webhook {{ url }} échouent depuis le {{ since }} ; il a donc été
+désactivé. Corrigez le récepteur, réactivez le point de terminaison et renvoyez les livraisons échouées depuis son
+journal.
+
+Réglages des webhooks : {{ dashboard_url }}settings/webhooks/
+""",
+    ),
 }

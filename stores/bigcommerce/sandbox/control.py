@@ -13,7 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from stores.bigcommerce.sandbox import inventory, oauth, orders
+from stores.bigcommerce.sandbox import inventory, locations, oauth, orders
 from stores.bigcommerce.sandbox import seed as seeding
 from stores.bigcommerce.sandbox.framework import ApiError
 from stores.bigcommerce.sandbox.state import ALL_SCOPES, App, SandboxState, Store
@@ -113,6 +113,7 @@ class ControlMixin:
                 "users": [dict(u) for u in store.users.values()],
                 "installs": {c: sorted(i.scopes) for c, i in store.installs.items()},
                 "backorders_enabled": store.backorders_enabled,
+                "online_locations": list(store.online_locations),
                 "inventory_settings": dict(store.inventory_settings),
                 "rate_limit": {"quota": store.rate_limit.quota, "window_ms": store.rate_limit.window_ms},
                 "faults": store.faults.as_dict(),
@@ -248,8 +249,10 @@ class ControlMixin:
         customer_id: int = 0,
         status_id: int = 11,
         channel_id: int = 1,
+        pickup_location_id: int | None = None,
     ) -> dict[str, Any]:
-        """Check out like a shopper; raises ApiError(409) when stock + backorder limit cannot cover it."""
+        """Check out like a shopper (to collect at `pickup_location_id`, else shipped); raises ApiError(409) when
+        stock + backorder limit cannot cover it."""
         with self.state.lock:
             store = self._store(store_hash)
             lines = []
@@ -265,6 +268,11 @@ class ControlMixin:
                     "customer_id": customer_id,
                     "status_id": status_id,
                     "channel_id": channel_id,
+                    **(
+                        {"consignments": {"pickups": [{"location": {"id": pickup_location_id}}]}}
+                        if pickup_location_id is not None
+                        else {}
+                    ),
                     "billing_address": {
                         "first_name": "Sandbox",
                         "last_name": "Shopper",
@@ -379,11 +387,32 @@ class ControlMixin:
             store = self._store(store_hash)
             return inventory.location_item(store, inventory.resolve(store, identity), location_id)
 
-    def set_backorder_limit(self, store_hash: str, limit: int | None, **identity: Any) -> dict[str, Any]:
+    def set_backorder_limit(
+        self, store_hash: str, limit: int | None, *, location_id: int = 1, **identity: Any
+    ) -> dict[str, Any]:
         with self.state.lock:
             store = self._store(store_hash)
-            inventory.update_settings(store, 1, [{"identity": identity, "backorder_limit": limit}])
-            return inventory.location_item(store, inventory.resolve(store, identity), 1)
+            inventory.update_settings(store, location_id, [{"identity": identity, "backorder_limit": limit}])
+            return inventory.location_item(store, inventory.resolve(store, identity), location_id)
+
+    def add_location(self, store_hash: str, label: str, *, code: str = "", **fields: Any) -> dict[str, Any]:
+        """A new inventory location, as the merchant adds one (fires `store/inventory/location/created`)."""
+        with self.state.lock:
+            store = self._store(store_hash)
+            code = code or f"LOCATION-{max(store.locations) + 1}"
+            [location_id] = locations.locations_create(store, [{"label": label, "code": code, **fields}])
+            return dict(store.locations[location_id])
+
+    def update_location(self, store_hash: str, location_id: int, **fields: Any) -> dict[str, Any]:
+        """Change a location (e.g. `enabled=False`; fires `store/inventory/location/updated`)."""
+        with self.state.lock:
+            store = self._store(store_hash)
+            locations.locations_update(store, [{"id": location_id, **fields}])
+            return dict(store.locations[location_id])
+
+    def delete_location(self, store_hash: str, location_id: int) -> None:
+        with self.state.lock:
+            locations.locations_delete(self._store(store_hash), [location_id])
 
     # -- configuration and faults -------------------------------------------------------------------------
 
@@ -409,11 +438,15 @@ class ControlMixin:
         *,
         backorders_enabled: bool | None = None,
         inventory_settings: dict[str, Any] | None = None,
+        online_locations: list[int] | None = None,
     ) -> dict[str, Any]:
+        """`online_locations`: the locations the storefront sells from (locations.py)."""
         with self.state.lock:
             store = self._store(store_hash)
             if backorders_enabled is not None:
                 store.backorders_enabled = backorders_enabled
+            if online_locations is not None:
+                store.online_locations = [int(location_id) for location_id in online_locations]
             if inventory_settings:
                 store.inventory_settings.update(inventory_settings)
             return self.store_summary(store_hash)

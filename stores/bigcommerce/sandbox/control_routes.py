@@ -16,9 +16,11 @@ All paths are below `/_sandbox`; `{hash}` is a store hash.
     GET  /stores/{hash}/orders/{id}                   the order with its `lines`
     POST /stores/{hash}/orders/{id}/ship | /status    {items?, tracking_number?} | {status_id}
     POST /stores/{hash}/customer-groups | /customers  {name} | {email, first_name?, last_name?, customer_group_id?}
-    POST /stores/{hash}/restock                       {variant_id | product_id | sku, quantity, relative?}
-    GET  /stores/{hash}/inventory                     ?variant_id= | product_id= | sku=
-    POST /stores/{hash}/backorder-limit               {variant_id | product_id | sku, limit}
+    POST /stores/{hash}/restock                       {variant_id | product_id | sku, quantity, relative?, location_id?}
+    GET  /stores/{hash}/inventory                     ?variant_id= | product_id= | sku= [&location_id=]
+    POST /stores/{hash}/backorder-limit               {variant_id | product_id | sku, limit, location_id?}
+    POST /stores/{hash}/locations                     {label, code?, enabled?, ...} -> the location
+    PUT|DELETE /stores/{hash}/locations/{id}          {enabled?, label?, ...} | -
     PUT  /stores/{hash}/rate-limit | /faults | /settings   see the ControlMixin methods
     GET  /webhooks                                    ?store_hash=&scope= -> deliveries with their attempts
     POST /webhooks/flush | /advance-clock             {timeout?} | {seconds}
@@ -149,7 +151,7 @@ def remove_user(sb: SandboxServer, body: dict, params: dict, store_hash: str) ->
 
 @route("POST", "/stores/{store_hash}/orders")
 def place_order(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
-    kwargs = _pick(body, "email", "customer_id", "status_id", "channel_id")
+    kwargs = _pick(body, "email", "customer_id", "status_id", "channel_id", "pickup_location_id")
     return Reply(201, sb.place_order(store_hash, body["products"], **kwargs))
 
 
@@ -188,18 +190,37 @@ def _identity(source: dict[str, Any]) -> dict[str, Any]:
 @route("POST", "/stores/{store_hash}/restock")
 def restock(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
     return sb.restock(
-        store_hash, quantity=int(body["quantity"]), relative=bool(body.get("relative")), **_identity(body)
-    )
+        store_hash, quantity=int(body["quantity"]), relative=bool(body.get("relative")),
+        location_id=int(body.get("location_id") or 1), **_identity(body),
+    )  # fmt: skip
 
 
 @route("GET", "/stores/{store_hash}/inventory")
 def get_inventory(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
-    return sb.inventory_item(store_hash, **_identity(params))
+    return sb.inventory_item(store_hash, location_id=int(params.get("location_id") or 1), **_identity(params))
 
 
 @route("POST", "/stores/{store_hash}/backorder-limit")
 def set_backorder_limit(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
-    return sb.set_backorder_limit(store_hash, body.get("limit"), **_identity(body))
+    return sb.set_backorder_limit(
+        store_hash, body.get("limit"), location_id=int(body.get("location_id") or 1), **_identity(body)
+    )
+
+
+@route("POST", "/stores/{store_hash}/locations")
+def add_location(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
+    return Reply(201, sb.add_location(store_hash, str(body.pop("label")), **body))
+
+
+@route("PUT", "/stores/{store_hash}/locations/{location_id}")
+def update_location(sb: SandboxServer, body: dict, params: dict, store_hash: str, location_id: str) -> Any:
+    return sb.update_location(store_hash, int(location_id), **body)
+
+
+@route("DELETE", "/stores/{store_hash}/locations/{location_id}")
+def delete_location(sb: SandboxServer, body: dict, params: dict, store_hash: str, location_id: str) -> Any:
+    sb.delete_location(store_hash, int(location_id))
+    return Reply(204)
 
 
 @route("PUT", "/stores/{store_hash}/rate-limit")
@@ -215,7 +236,9 @@ def set_faults(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> 
 
 @route("PUT", "/stores/{store_hash}/settings")
 def set_settings(sb: SandboxServer, body: dict, params: dict, store_hash: str) -> Any:
-    return sb.set_store_settings(store_hash, **_pick(body, "backorders_enabled", "inventory_settings"))
+    return sb.set_store_settings(
+        store_hash, **_pick(body, "backorders_enabled", "inventory_settings", "online_locations")
+    )
 
 
 @route("GET", "/webhooks")

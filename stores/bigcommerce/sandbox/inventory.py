@@ -10,6 +10,10 @@ Sandbox decisions for points BigCommerce has not confirmed (research §5.3, §11
   Allocating N units to waiting backorders is one relative item `{"quantity": -N, "qty_backordered": -N}`.
 - Neither on-hand nor qty_backordered may become negative: the whole request is refused with 422.
 - Stock webhooks fire only when on-hand actually changes.
+- Locations (locations.py): stock, limits and qty_backordered are per location; a disabled location's stock
+  cannot be changed. An order to ship takes on-hand from the online locations (the default location first)
+  and books its backordered units at the default location (the shipping origin), within that location's
+  limit; a pickup order takes both from its pickup location. The 409 names the location that was short.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from stores.bigcommerce.sandbox.framework import ApiError, invalid
+from stores.bigcommerce.sandbox.locations import location_enabled, online_locations
 from stores.bigcommerce.sandbox.state import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_LOCATION_ID,
@@ -169,6 +174,8 @@ def adjust(store: Store, items: Any, *, relative: bool) -> dict[str, str]:
         location_id = item.get("location_id")
         if location_id not in store.locations:
             raise invalid("Payload contains invalid fields", **{f"items.{index}.location_id": "unknown location"})
+        if not location_enabled(store, location_id):
+            raise invalid(f"[Location {location_id} is disabled: its stock cannot be changed]")
         key = resolve(store, item)
         quantity = item.get("quantity")
         backordered = item.get("qty_backordered")
@@ -209,6 +216,8 @@ BACKORDER_FIELDS = ("backorder_limit", "backorder_message_id")
 def update_settings(store: Store, location_id: int, settings: Any) -> dict[str, str]:
     if not isinstance(settings, list) or not settings:
         raise invalid("Payload contains invalid fields", settings="At least one item is required")
+    if not location_enabled(store, location_id):
+        raise invalid(f"[Location {location_id} is disabled: its stock settings cannot be changed]")
     planned = []
     for index, entry in enumerate(settings):
         if not isinstance(entry, dict) or not isinstance(entry.get("identity"), dict):
@@ -249,27 +258,38 @@ def update_settings(store: Store, location_id: int, settings: Any) -> dict[str, 
 
 
 def plan_reservation(
-    store: Store, lines: list[tuple[ItemKey | None, int, int, int | None]], order_id: Any = ""
-) -> list[tuple[ItemKey | None, int, int]]:
-    """Split each (key, variant_id, quantity, explicit_backordered) into (key, from_stock, backordered).
+    store: Store,
+    lines: list[tuple[ItemKey | None, int, int, int | None]],
+    order_id: Any = "",
+    pickup_location: int | None = None,
+) -> list[tuple[ItemKey | None, dict[int, int], int, int]]:
+    """Split each (key, variant_id, quantity, explicit_backordered) into (key, {location: units from its
+    on-hand}, backordered, the location the backordered units are booked at).
 
-    Units come from available on-hand first, the rest goes to backorder within `backorder_limit`.
-    Anything beyond raises 409 OutOfStock listing every short line (research §5.3).
-    """
-    used: dict[ItemKey, tuple[int, int]] = {}
-    plan: list[tuple[ItemKey | None, int, int]] = []
+    Units come from available on-hand first: an order to ship draws from the online locations in order
+    (the default location first), a pickup order from its pickup location; the rest goes to backorder
+    within `backorder_limit` at the default location (to ship) or the pickup location. Anything beyond
+    raises 409 OutOfStock listing every short line (research §5.3)."""
+    sources = [pickup_location] if pickup_location is not None else online_locations(store)
+    booked_at = pickup_location if pickup_location is not None else DEFAULT_LOCATION_ID
+    used: dict[tuple[ItemKey, int], tuple[int, int]] = {}
+    plan: list[tuple[ItemKey | None, dict[int, int], int, int]] = []
     errors = []
     for key, variant_id, quantity, explicit in lines:
         if key is None:
-            plan.append((None, quantity, 0))
+            plan.append((None, {}, 0, booked_at))
             continue
-        rec = record(store, key)
-        taken_stock, taken_bo = used.get(key, (0, 0))
-        avail = availability(store, rec)
-        on_hand = avail["available_on_hand"] - taken_stock
-        for_backorder = avail["available_for_backorder"]
-        if for_backorder is not None:
-            for_backorder -= taken_bo
+        free = {
+            location: availability(store, record(store, key, location))["available_on_hand"]
+            - used.get((key, location), (0, 0))[0]
+            for location in sources
+        }
+        on_hand = sum(free.values())
+        for_backorder = availability(store, record(store, key, booked_at))["available_for_backorder"]
+        if not location_enabled(store, booked_at):
+            for_backorder = 0
+        elif for_backorder is not None:
+            for_backorder -= used.get((key, booked_at), (0, 0))[1]
         if explicit is not None:
             backordered = max(0, min(quantity, explicit))
             from_stock = quantity - backordered
@@ -284,17 +304,27 @@ def plan_reservation(
                     "message": (
                         f"Insufficient stock of variant(id: {variant_id}), available stock: {on_hand}, "
                         f"available quantity for backorder: {shown}. order(id: {order_id}), "
-                        f"channel(id: {DEFAULT_CHANNEL_ID}), location(id: {DEFAULT_LOCATION_ID})."
+                        f"channel(id: {DEFAULT_CHANNEL_ID}), location(id: {booked_at})."
                     ),
                     "variant_id": variant_id,
-                    "location_id": DEFAULT_LOCATION_ID,
+                    "location_id": booked_at,
                     "available_quantity": on_hand,
                     "available_quantity_for_backorder": for_backorder,
                 }
             )
             continue
-        used[key] = (taken_stock + from_stock, taken_bo + backordered)
-        plan.append((key, from_stock, backordered))
+        taken: dict[int, int] = {}
+        left = from_stock
+        for location in sources:
+            units = min(left, max(0, free[location]))
+            if units:
+                taken[location] = units
+                left -= units
+                stock_used, backordered_used = used.get((key, location), (0, 0))
+                used[(key, location)] = (stock_used + units, backordered_used)
+        stock_used, backordered_used = used.get((key, booked_at), (0, 0))
+        used[(key, booked_at)] = (stock_used, backordered_used + backordered)
+        plan.append((key, taken, backordered, booked_at))
     if errors:
         raise ApiError(
             409,
@@ -304,21 +334,24 @@ def plan_reservation(
     return plan
 
 
-def apply_order_movement(store: Store, key: ItemKey, from_stock: int, backordered: int) -> None:
-    """Move stock for an order (negative numbers restock); fires the `.../inventory/order/updated` hook."""
-    rec = record(store, key)
-    previous = rec.onhand
-    rec.onhand = max(0, rec.onhand - from_stock)
-    rec.qty_backordered = max(0, rec.qty_backordered + backordered)
-    if rec.onhand != previous:
-        emit_stock(
-            store,
-            key,
-            kind="order/updated",
-            method="relative",
-            value=rec.onhand - previous,
-            location_id=DEFAULT_LOCATION_ID,
-        )
+def apply_order_movement(
+    store: Store, key: ItemKey, from_stock: dict[int, int], backordered: int, location_id: int = DEFAULT_LOCATION_ID
+) -> None:
+    """Move stock for an order (negative numbers restock): on-hand at each location it draws from, and
+    qty_backordered at `location_id`; fires the `.../inventory/order/updated` hook per location whose
+    on-hand changed. A location deleted meanwhile has no stock to give back to."""
+    for location, units in from_stock.items():
+        if location not in store.locations:
+            continue
+        rec = record(store, key, location)
+        previous = rec.onhand
+        rec.onhand = max(0, rec.onhand - units)
+        if rec.onhand != previous:
+            emit_stock(store, key, kind="order/updated", method="relative", value=rec.onhand - previous,
+                       location_id=location)  # fmt: skip
+    if location_id in store.locations:
+        rec = record(store, key, location_id)
+        rec.qty_backordered = max(0, rec.qty_backordered + backordered)
 
 
 # -- webhooks ---------------------------------------------------------------------------------------------

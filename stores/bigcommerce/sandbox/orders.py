@@ -7,6 +7,10 @@ Incomplete orders (status 0) move no stock until they leave status 0. With order
 the check still happens at placement, but stock moves at the first shipment or completion.
 Cancelling (status 5) and refunds restock when `refund_order_stock_adjustment` is on: the backordered part
 of a line is released first (qty_backordered drops), then the part that came from on-hand is returned.
+Locations (locations.py): an order with a pickup consignment (`consignments.pickups[0].location.id`) takes
+its stock and books its backordered units at the pickup location; its lines carry the consignment's id in
+`order_pickup_method_id` and `GET /v2/orders/{id}/consignments` lists it. Other orders ship: on-hand from
+the online locations, backordered units at the default location.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from stores.bigcommerce.sandbox import inventory
+from stores.bigcommerce.sandbox import inventory, locations
 from stores.bigcommerce.sandbox.framework import ApiError, not_found, public
 from stores.bigcommerce.sandbox.state import (
     DEFAULT_CHANNEL_ID,
@@ -92,6 +96,7 @@ def create_order(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if status_id not in ORDER_STATUSES:
         raise bad_request(f"Unknown status_id {status_id}.")
     resolved = [(item, *_resolve_line(store, item)) for item in items]
+    pickup_at = locations.pickup_location(store, body)
     order_id = store.next_id("order", 100)
     plan = inventory.plan_reservation(
         store,
@@ -105,6 +110,7 @@ def create_order(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             for item, p, v in resolved
         ],
         order_id="",
+        pickup_location=pickup_at,
     )
     now = utcnow()
     address_id = store.next_id("order_address", 1)
@@ -134,7 +140,17 @@ def create_order(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     }
     shipping = (body.get("shipping_addresses") or [billing])[0]
     order["_address"] = {"id": address_id, "order_id": order_id, **{k: shipping.get(k, "") for k in ADDRESS_FIELDS}}
-    for (item, product, variant), (key, from_stock, backordered) in zip(resolved, plan, strict=True):
+    if pickup_at is not None:
+        pickup = (body["consignments"]["pickups"] or [{}])[0]
+        order["_pickup"] = {
+            "id": store.next_id("pickup_consignment", 1),
+            "pickup_method_id": pickup.get("pickup_method_id", 1),
+            "pickup_method_display_name": pickup.get("pickup_method_display_name", "Pick up in store"),
+            "collection_instructions": pickup.get("collection_instructions", ""),
+            "collection_time_description": pickup.get("collection_time_description", ""),
+            "location_id": pickup_at,
+        }
+    for (item, product, variant), (key, from_stock, backordered, booked_at) in zip(resolved, plan, strict=True):
         price = Decimal(str(item.get("price_inc_tax", item.get("price_ex_tax", _price(product, variant)))))
         quantity = item["quantity"]
         order["_lines"].append(
@@ -165,8 +181,10 @@ def create_order(store: Store, body: dict[str, Any]) -> dict[str, Any]:
                 "quantity_refunded": 0,
                 "quantity_backordered": backordered,
                 "_refund_amount": Decimal("0"),
+                "order_pickup_method_id": order["_pickup"]["id"] if pickup_at is not None else 0,
                 "_key": key,
-                "_from_stock": from_stock,
+                "_stock_from": from_stock,
+                "_location": booked_at,
             }
         )
         if product:
@@ -190,17 +208,26 @@ def _apply_stock(store: Store, order: dict[str, Any]) -> None:
     order["_stock_applied"] = True
     for line in order["_lines"]:
         if line["_key"] is not None:
-            inventory.apply_order_movement(store, line["_key"], line["_from_stock"], line["quantity_backordered"])
+            inventory.apply_order_movement(
+                store, line["_key"], line["_stock_from"], line["quantity_backordered"], line["_location"]
+            )
 
 
 def release_units(store: Store, line: dict[str, Any], quantity: int) -> None:
-    """Give `quantity` units of a line back: backordered units first, then on-hand ones."""
+    """Give `quantity` units of a line back: backordered units first, then on-hand ones (to the locations
+    they came from, the last one first)."""
     from_backorder = min(quantity, line["quantity_backordered"])
-    from_stock = min(quantity - from_backorder, line["_from_stock"])
+    left = min(quantity - from_backorder, sum(line["_stock_from"].values()))
+    returned: dict[int, int] = {}
+    for location in reversed(list(line["_stock_from"])):
+        units = min(left, line["_stock_from"][location])
+        if units:
+            returned[location] = -units
+            line["_stock_from"][location] -= units
+            left -= units
     line["quantity_backordered"] -= from_backorder
-    line["_from_stock"] -= from_stock
     if line["_key"] is not None and store.inventory_settings["refund_order_stock_adjustment"]:
-        inventory.apply_order_movement(store, line["_key"], -from_stock, -from_backorder)
+        inventory.apply_order_movement(store, line["_key"], returned, -from_backorder, line["_location"])
 
 
 def set_status(store: Store, order: dict[str, Any], status_id: int) -> None:
@@ -382,6 +409,7 @@ def render_order(store: Store, order: dict[str, Any], api_base: str) -> dict[str
             "default_currency_code": "USD",
             "store_default_currency_code": "USD",
             "products": {"url": f"{base}/products", "resource": f"/orders/{order['id']}/products"},
+            "consignments": {"url": f"{base}/consignments", "resource": f"/orders/{order['id']}/consignments"},
             "shipping_addresses": {
                 "url": f"{base}/shippingaddresses",
                 "resource": f"/orders/{order['id']}/shippingaddresses",
@@ -390,6 +418,40 @@ def render_order(store: Store, order: dict[str, Any], api_base: str) -> dict[str
         }
     )
     return data
+
+
+def render_consignments(store: Store, order: dict[str, Any], api_base: str) -> dict[str, Any]:
+    """`GET /v2/orders/{id}/consignments`: the pickup consignment with its location, or the order's
+    shipping consignment (its shape beyond `id` and `line_items` is not documented)."""
+    base = f"{api_base}/stores/{store.store_hash}/v2/orders/{order['id']}/products"
+    line_items = [{"url": f"{base}/{ln['id']}", "resource": f"/orders/{order['id']}/products/{ln['id']}"}
+                  for ln in order["_lines"]]  # fmt: skip
+    pickup = order.get("_pickup")
+    if pickup is None:
+        return {"shipping": [{"id": order["_address"]["id"], "line_items": line_items}]}
+    location = store.locations.get(pickup["location_id"]) or {"label": "", "code": ""}
+    address = location.get("address") or {}
+    return {
+        "pickups": [
+            {
+                **{k: v for k, v in pickup.items() if k != "location_id"},
+                "location": {
+                    "id": pickup["location_id"],
+                    "name": location["label"],
+                    "code": location["code"],
+                    "address_line_1": address.get("address1", ""),
+                    "address_line_2": address.get("address2", ""),
+                    "city": address.get("city", ""),
+                    "state": address.get("state", ""),
+                    "postal_code": address.get("zip", ""),
+                    "country_alpha2": address.get("country_code", ""),
+                    "email": address.get("email", ""),
+                    "phone": address.get("phone", ""),
+                },
+                "line_items": line_items,
+            }
+        ]
+    }
 
 
 def render_address(order: dict[str, Any]) -> dict[str, Any]:

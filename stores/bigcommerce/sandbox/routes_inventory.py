@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stores.bigcommerce.sandbox import inventory
+from stores.bigcommerce.sandbox import inventory, locations
 from stores.bigcommerce.sandbox.framework import Ctx, Router, invalid, not_found, too_large, v3_page, v3_single
-from stores.bigcommerce.sandbox.state import DEFAULT_INVENTORY_SETTINGS, ItemKey
+from stores.bigcommerce.sandbox.state import DEFAULT_INVENTORY_SETTINGS, DEFAULT_LOCATION_ID, ItemKey, new_token
 
 INVENTORY_WRITE_LIMIT = 2000
 INVENTORY_PAGE_LIMIT = 1000
@@ -16,16 +16,37 @@ router = Router()
 
 @router.add("GET", "/v3/inventory/locations", ("locations", "inventory"))
 def list_locations(ctx: Ctx) -> Any:
-    locations = list(ctx.store.locations.values())
+    found = list(ctx.store.locations.values())
     ids = ctx.int_list("location_id:in")
     if ids is not None:
-        locations = [loc for loc in locations if loc["id"] in ids]
+        found = [loc for loc in found if loc["id"] in ids]
     codes = ctx.list_param("location_code:in")
     if codes is not None:
-        locations = [loc for loc in locations if loc["code"] in codes]
+        found = [loc for loc in found if loc["code"] in codes]
     if ctx.bool_param("is_active") is not None:
-        locations = [loc for loc in locations if loc["enabled"] == ctx.bool_param("is_active")]
-    return v3_page(ctx, locations)
+        found = [loc for loc in found if loc["enabled"] == ctx.bool_param("is_active")]
+    if ctx.bool_param("is_default") is not None:
+        found = [loc for loc in found if (loc["id"] == DEFAULT_LOCATION_ID) == ctx.bool_param("is_default")]
+    return v3_page(ctx, found)
+
+
+@router.add("POST", "/v3/inventory/locations", "locations")
+def create_locations(ctx: Ctx) -> Any:
+    locations.locations_create(ctx.store, ctx.json_list())
+    return {"transaction_id": new_token(32)}
+
+
+@router.add("PUT", "/v3/inventory/locations", "locations")
+def update_locations(ctx: Ctx) -> Any:
+    return locations.locations_update(ctx.store, ctx.json_list())
+
+
+@router.add("DELETE", "/v3/inventory/locations", "locations")
+def delete_locations(ctx: Ctx) -> Any:
+    ids = ctx.int_list("location_id:in")
+    if not ids:
+        raise invalid("The location_id:in filter is required.")
+    return locations.locations_delete(ctx.store, ids)
 
 
 def _filtered_keys(ctx: Ctx) -> list[ItemKey]:

@@ -131,6 +131,12 @@ def get_order_product(ctx: Ctx) -> Any:
     raise not_found()
 
 
+@router.add("GET", "/v2/orders/{order_id:int}/consignments", "orders")
+def list_consignments(ctx: Ctx) -> Any:
+    order = orders.get_order(ctx.store, ctx.args["order_id"])
+    return orders.render_consignments(ctx.store, order, ctx.base_url)
+
+
 @router.add("GET", "/v2/orders/{order_id:int}/shipping_addresses", "orders")
 @router.add("GET", "/v2/orders/{order_id:int}/shippingaddresses", "orders")
 def list_shipping_addresses(ctx: Ctx) -> Any:

@@ -218,6 +218,9 @@ class Store:
         self.variant_skus: dict[str, set[int]] = {}
         self.inventory: dict[tuple[ItemKey, int], InventoryRecord] = {}
         self.locations: dict[int, dict[str, Any]] = {}
+        # Where the storefront's stock comes from, and shipping orders draw from (locations.py): BigCommerce
+        # counts the default location only, unless support switched on aggregated stock (every enabled one).
+        self.online_locations: list[int] = [DEFAULT_LOCATION_ID]
         self.channels: dict[int, dict[str, Any]] = {}
         self.orders: dict[int, dict[str, Any]] = {}
         self.shipments: dict[int, dict[str, Any]] = {}

@@ -18,6 +18,10 @@ urlpatterns = [
     path("purchase-orders/<int:purchase_order_id>/", views.purchase_order_detail, name="app-purchase-order"),
     path("notifications/", views.notifications, name="app-notifications"),
     path("notifications/<slug:section>/", views.notifications, name="app-notifications-section"),
+    path("automations/", views.automations, name="app-automations"),
+    path("automations/rules/new/", views.automation_rule, name="app-automation-rule-new"),
+    path("automations/rules/<int:rule_id>/", views.automation_rule, name="app-automation-rule"),
+    path("automations/<slug:section>/", views.automations, name="app-automations-section"),
     path("settings/", views.settings_page, name="app-settings"),
     path("settings/<slug:section>/", views.settings_page, name="app-settings-section"),
 ]

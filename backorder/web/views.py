@@ -24,6 +24,7 @@ NAVIGATION = [
     ("policies", "Policies", "/policies/"),
     ("purchase_orders", "Purchase orders", "/purchase-orders/"),
     ("notifications", "Notifications", "/notifications/"),
+    ("automations", "Automations", "/automations/"),
     ("settings", "Settings", "/settings/"),
 ]
 
@@ -34,9 +35,11 @@ SETTINGS_SECTIONS = [
     ("connection", "Connection"),
     ("team", "Team"),
     ("api-tokens", "API tokens"),
+    ("webhooks", "Webhooks"),
 ]
 
 NOTIFICATION_SECTIONS = [("templates", "E-mail templates"), ("log", "Message log"), ("recipients", "Alert recipients")]
+AUTOMATION_SECTIONS = [("rules", "Rules"), ("templates", "Templates"), ("log", "Run log"), ("tasks", "Tasks")]
 
 
 def email_preview_policy() -> str:
@@ -89,6 +92,8 @@ def _page(request: HttpRequest, template: str, page: str, title: str, **context)
         "connected": store.connection == store.Connection.CONNECTED,
         "notifications_available": api_available("/api/v1/notifications/"),
         "widget_api_available": api_available("/api/v1/widget-appearance/"),
+        "automations_available": api_available("/api/v1/automations/rules/"),
+        "webhooks_available": api_available("/api/v1/webhooks/"),
         **context,
     }
     return render(request, f"backorder/app/{template}", context)
@@ -158,6 +163,22 @@ def notifications(request: HttpRequest, section: str = "templates") -> HttpRespo
     )  # fmt: skip
     response["Content-Security-Policy"] = email_preview_policy()
     return response
+
+
+@merchant_page("automations")
+def automations(request: HttpRequest, section: str = "rules") -> HttpResponse:
+    sections = dict(AUTOMATION_SECTIONS)
+    if section not in sections:
+        raise Http404("No such automations page.")
+    return _page(request, "automations.html", "automations", sections[section], section=section,
+                 sections=AUTOMATION_SECTIONS)  # fmt: skip
+
+
+@merchant_page("automations")
+def automation_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+    """The rule editor: a sentence (when …, if …, then …) built from the automations API's catalog."""
+    return _page(request, "automation_rule.html", "automations", "Edit rule" if rule_id else "New rule",
+                 rule_id=rule_id)  # fmt: skip
 
 
 @merchant_page("settings")

@@ -111,7 +111,7 @@ RECIPES: dict[str, Recipe] = {
                "weeks late into a customer group (e.g. one with a standing discount).", "Shopper care",
                "backorder.late", [{"type": "customer_group", "customer_group_id": 0}],
                conditions=[{"field": "days_late", "op": "gte", "value": 14}], needs=("the customer group",)),
-        Recipe("cancel_preorders_shipped", "Note shipped pre-orders on the order", "Adds a staff note when a "
+        Recipe("note_preorders_shipped", "Note shipped pre-orders on the order", "Adds a staff note when a "
                "pre-ordered item ships, so support can answer “where is my pre-order?” at a glance.", "Orders",
                "backorder.shipped", [{"type": "staff_note", "text": "Pre-order shipped: {product_name} x {quantity}"}],
                conditions=[{"field": "policy_mode", "op": "is", "value": "preorder"}]),

@@ -12,6 +12,8 @@ Rules of the product:
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -169,8 +171,16 @@ def rule_is_complete(rule: AutomationRule) -> list[str]:
         _validated(trigger=rule.trigger, match=rule.match, conditions=rule.conditions,
                    actions=actions_for_output(rule.actions), enabled=True, previous=rule.actions)  # fmt: skip
     except ValidationError as exc:
-        return [f"{field}: {message}" for field, messages in exc.message_dict.items() for message in messages]
+        return [f"{_where(field)}: {message}" for field, messages in exc.message_dict.items() for message in messages]
     return []
+
+
+def _where(field: str) -> str:
+    """`actions[0]` -> `Action 1`, as the editor numbers them."""
+    match = re.fullmatch(r"(conditions|actions)\[(\d+)\]", field)
+    if match is None:
+        return field.replace("_", " ").capitalize()
+    return f"{'Condition' if match[1] == 'conditions' else 'Action'} {int(match[2]) + 1}"
 
 
 # -- tasks rules create ----------------------------------------------------------------------------------------

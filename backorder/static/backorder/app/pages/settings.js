@@ -364,6 +364,7 @@
     load();
   }
 
-  ({ store: storeSection, widget: widgetSection, catalog: catalogSection, connection: connectionSection, team: teamSection,
-    "api-tokens": tokensSection })[section]();
+  const sectionScript = ({ store: storeSection, widget: widgetSection, catalog: catalogSection, connection: connectionSection,
+    team: teamSection, "api-tokens": tokensSection })[section];
+  if (sectionScript) sectionScript();  // other sections bring their own script (webhooks.js)
 })();

@@ -19,7 +19,8 @@ from stores.store_admin import AuditedModelAdmin, ReadOnlyAdminMixin, store_admi
 
 @admin.register(Policy, site=store_admin_site)
 class PolicyAdmin(AuditedModelAdmin):
-    list_display = ["scope", "bigcommerce_id", "enabled", "mode", "lead_time_days", "max_units", "updated_at"]
+    list_display = ["scope", "bigcommerce_id", "customer_group_ids", "enabled", "mode", "lead_time_days", "max_units",
+                    "updated_at"]  # fmt: skip
     list_filter = ["scope", "enabled", "mode"]
     search_fields = ["bigcommerce_id"]
 

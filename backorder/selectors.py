@@ -1,7 +1,8 @@
 """Reads of a store's data (the backorder app). Each function states its rule in its docstring.
 
 - which policy applies to a variant, and why (`policies_effective_for_variants`): the variant's own policy,
-  its product's, the deepest category's, or the store-wide one.
+  its product's, the deepest category's, or the store-wide one; at each level, the one for the shopper's
+  customer group before the one for everyone.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from django.db.models import BigIntegerField, F, Func, Q, Subquery
 
 from backorder.id_lists import among
 from backorder.models import Category, Policy, Variant
+from backorder.models.policy import GUESTS
 
 Scope = Policy.Scope
 Mode = Policy.Mode
@@ -42,35 +44,50 @@ class EffectivePolicy:
     level: str | None
     why: str
     candidates: tuple[PolicyCandidate, ...] = field(default_factory=tuple)
+    customer_group_id: int = GUESTS  # the shopper's group it was chosen for
 
     @property
     def in_catalog(self) -> bool:
         return self.product_id is not None
 
 
-def policy_effective(*, variant_id: int) -> EffectivePolicy:
+def policy_effective(*, variant_id: int, customer_group_id: int = GUESTS) -> EffectivePolicy:
     """The policy that applies to one variant (BigCommerce id); see policies_effective_for_variants."""
-    return policies_effective_for_variants(variant_ids=[variant_id])[variant_id]
+    return policies_effective_for_variants(variant_ids=[variant_id], customer_group_id=customer_group_id)[variant_id]
 
 
 def policies_effective_for_variants(
-    *, variant_ids: list[int], draft: Policy | None = None
+    *, variant_ids: list[int], draft: Policy | None = None, customer_group_id: int = GUESTS
 ) -> dict[int, EffectivePolicy]:
-    """The policy that applies to each variant (BigCommerce ids), in three queries whatever their number.
+    """The policy that applies to each variant (BigCommerce ids) for a shopper of one BigCommerce customer
+    group (0, the default: guests and shoppers in no group), in three queries whatever their number.
 
     `draft` is an unsaved policy (or unsaved changes to one) to weigh as if it were saved: it takes the
-    place of the policy at its scope and id, so the merchant can preview an edit before saving it.
+    place of the policy of the same id (a new one joins its level), so the merchant can preview an edit
+    before saving it.
 
     The most specific existing policy wins: the variant's own, else its product's, else the deepest
     category policy, else the store-wide one; a disabled policy wins all the same (it switches backorders
-    off at its level). A category policy covers products in that category and in every category below it;
-    "deepest" is the policy category with the longest path from the top (a product category missing from
-    the mirror counts as a top category), and among equally deep ones the lowest category id wins.
-    A variant missing from the catalog mirror gets its own policy if one exists, else the store-wide one.
+    off at its level). At each level, a policy naming the shopper's group beats the one for everyone, and a
+    policy naming only other groups does not exist for this shopper. A category policy covers products in
+    that category and in every category below it; "deepest" is the policy category with the longest path
+    from the top (a product category missing from the mirror counts as a top category), and among equally
+    deep ones the lowest category id wins. A variant missing from the catalog mirror gets its own policy if
+    one exists, else the store-wide one.
     """
+    return policies_effective_for_groups(variant_ids=variant_ids, draft=draft, customer_group_ids=[customer_group_id])[
+        customer_group_id
+    ]
+
+
+def policies_effective_for_groups(
+    *, variant_ids: list[int], customer_group_ids: list[int], draft: Policy | None = None
+) -> dict[int, dict[int, EffectivePolicy]]:
+    """policies_effective_for_variants for several customer groups at once (group -> variant -> policy),
+    still three queries: the policies are read once and weighed for each group."""
     ids = list(dict.fromkeys(variant_ids))
     if not ids:
-        return {}
+        return {group: {} for group in customer_group_ids}
     variants = _policy_targets(ids)
     product_categories = {c for v in variants.values() for c in v.product.category_ids}
     categories: dict[int, Category] = {}
@@ -91,27 +108,44 @@ def policies_effective_for_variants(
     for category in categories.values():
         reachable_categories.update(category.path)
     product_ids = {v.product.bigcommerce_id for v in variants.values()}
-    policies = Policy.objects.filter(
-        Q(scope=Scope.STORE)
-        | Q(scope=Scope.VARIANT, bigcommerce_id__in=among(ids))
-        | Q(scope=Scope.PRODUCT, bigcommerce_id__in=among(product_ids))
-        | Q(scope=Scope.CATEGORY, bigcommerce_id__in=reachable_categories)
-    )
-    by_target = {(p.scope, p.bigcommerce_id): p for p in policies}
-    if draft is not None:
-        by_target = {target: p for target, p in by_target.items() if draft.pk is None or p.pk != draft.pk}
-        by_target[(draft.scope, draft.bigcommerce_id)] = draft
-    store_policy = by_target.get((Scope.STORE, None))
-    return {
-        variant_id: _resolve(
-            variant_id=variant_id,
-            variant=variants.get(variant_id),
-            categories=categories,
-            by_target=by_target,
-            store_policy=store_policy,
+    policies = list(
+        Policy.objects.filter(
+            Q(scope=Scope.STORE)
+            | Q(scope=Scope.VARIANT, bigcommerce_id__in=among(ids))
+            | Q(scope=Scope.PRODUCT, bigcommerce_id__in=among(product_ids))
+            | Q(scope=Scope.CATEGORY, bigcommerce_id__in=reachable_categories)
         )
-        for variant_id in ids
-    }
+    )
+    if draft is not None:
+        policies = [p for p in policies if draft.pk is None or p.pk != draft.pk] + [draft]
+    answers = {}
+    for group in dict.fromkeys(customer_group_ids):
+        by_target = _policies_for_group(policies, group)
+        answers[group] = {
+            variant_id: _resolve(
+                variant_id=variant_id,
+                variant=variants.get(variant_id),
+                categories=categories,
+                by_target=by_target,
+                store_policy=by_target.get((Scope.STORE, None)),
+                customer_group_id=group,
+            )
+            for variant_id in ids
+        }
+    return answers
+
+
+def _policies_for_group(policies: list[Policy], customer_group_id: int) -> dict[tuple[str, int | None], Policy]:
+    """Per level and target, the policy a shopper of this group gets there: the one naming their group, else
+    the one for everyone (policies naming only other groups are left out)."""
+    by_target: dict[tuple[str, int | None], Policy] = {}
+    for policy in policies:
+        target = (policy.scope, policy.bigcommerce_id)
+        if policy.is_for(customer_group_id):
+            by_target[target] = policy
+        elif not policy.customer_group_ids:
+            by_target.setdefault(target, policy)
+    return by_target
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +185,7 @@ def _resolve(
     categories: dict[int, Category],
     by_target: dict,
     store_policy: Policy | None,
+    customer_group_id: int = GUESTS,
 ) -> EffectivePolicy:
     candidates: list[PolicyCandidate] = []
     if own := by_target.get((Scope.VARIANT, variant_id)):
@@ -193,8 +228,9 @@ def _resolve(
         product_id=variant.product.bigcommerce_id if variant else None,
         policy=winner.policy if winner else None,
         level=str(winner.level) if winner else None,
-        why=_why(variant_id=variant_id, variant=variant, winner=winner),
+        why=_why(variant_id=variant_id, variant=variant, winner=winner, customer_group_id=customer_group_id),
         candidates=tuple(candidates),
+        customer_group_id=customer_group_id,
     )
 
 
@@ -205,7 +241,9 @@ def _category_name(category_id: int, categories: dict[int, Category]) -> str:
     return " › ".join(categories[c].name if c in categories else str(c) for c in category.path) or category.name
 
 
-def _why(*, variant_id: int, variant: PolicyTarget | None, winner: PolicyCandidate | None) -> str:
+def _why(
+    *, variant_id: int, variant: PolicyTarget | None, winner: PolicyCandidate | None, customer_group_id: int = GUESTS
+) -> str:
     """One sentence a merchant can read: which policy applies, from which level, and what it does."""
     if winner is None:
         return (
@@ -215,6 +253,8 @@ def _why(*, variant_id: int, variant: PolicyTarget | None, winner: PolicyCandida
     ref = f"policy {policy.pk}" if policy.pk else "the new policy you are editing"
     if policy.pk and getattr(policy, "_is_draft", False):  # a preview of unsaved changes
         ref += ", with your changes"
+    if policy.customer_group_ids:
+        ref += ", " + customer_group_words(customer_group_id)
     product = f"product {variant.product.bigcommerce_id}" if variant else "its product"
     if winner.level == Scope.VARIANT:
         reason = f"Variant {variant_id} has its own policy ({ref}), the most specific level"
@@ -243,6 +283,13 @@ def _why(*, variant_id: int, variant: PolicyTarget | None, winner: PolicyCandida
     else:
         effect = "it allows backorders"
     return f"{reason}; {effect}."
+
+
+def customer_group_words(customer_group_id: int) -> str:
+    """How the `why` sentences name the shopper's group."""
+    if customer_group_id == GUESTS:
+        return "for guests and shoppers in no customer group"
+    return f"for customer group {customer_group_id}"
 
 
 # -- backorders ---------------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ from collections import namedtuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from backorder import texts
-from backorder.models import PolicyChangePending, VariantAvailability, WidgetAppearance
+from backorder.models import Policy, PolicyChangePending, VariantAvailability, WidgetAppearance
 from backorder.services.widget_appearance import appearance_cache_key, text_on
 
 STATES_WITH_LABELS = ("backorder", "preorder", "unavailable")
@@ -62,14 +62,40 @@ def widget_appearance_public(appearance: WidgetAppearance) -> dict:
     }
 
 
+def _group_policies_key() -> str:
+    return f"sf:group-policies:{connection.schema_name}"
+
+
+def store_has_group_policies(*, cached: bool = False) -> bool:
+    """Whether any policy of the store is for some customer groups only; from the cache when `cached` (the
+    widget's reads: dropped after a policy save commits, else at most APPEARANCE_CACHE_SECONDS old)."""
+    if cached and (found := cache.get(_group_policies_key())) is not None:
+        return found
+    exists = Policy.objects.exclude(customer_group_ids=[]).exists()
+    if cached:
+        cache.set(_group_policies_key(), exists, APPEARANCE_CACHE_SECONDS)
+    return exists
+
+
+def group_policies_forget() -> None:
+    """A policy was saved or deleted: the widget asks again whether the store has group policies (after the
+    commit)."""
+    key = _group_policies_key()
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def widget_config(*, store) -> dict:
     """Everything the widget script needs before its first request: where the API is, how to look, and its
     words in the store's language. The storefront's language is known only in the browser: a page in another
-    language the store enabled asks `pack` (with `{lang}` filled in) for that language's words."""
+    language the store enabled asks `pack` (with `{lang}` filled in) for that language's words. `customer`
+    (the app's client id) is there only when some policy is for certain customer groups: the widget then asks
+    the storefront who the shopper is (BigCommerce's Current Customer token) and passes that on."""
     appearance = widget_appearance_get(cached=True)
     languages, fallback = widget_languages(appearance, store.language)
     public = widget_appearance_public(appearance)
+    groups = {"customer": settings.BIGCOMMERCE_CLIENT_ID} if store_has_group_policies(cached=True) else {}
     return {
+        **groups,
         "api": f"{settings.APP_BASE_URL}/api/storefront/v1/{store.public_key}",
         "pack": f"{settings.APP_BASE_URL}/storefront/{store.public_key}/widget-{{lang}}.json",
         "language": fallback,

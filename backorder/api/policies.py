@@ -32,11 +32,18 @@ def _policy_or_404(policy_id: int) -> Policy:
 
 # -- serializers (module level: their names are the OpenAPI component names, which must be unique) --------
 
+GROUPS_HELP = (
+    "The BigCommerce customer groups it is for (0 = guests and shoppers in no group); empty = every shopper. "
+    "At one level, a policy naming the shopper's group beats the one for everyone."
+)
+GROUP_ID_MAX = 2**31 - 1
+
 
 class PolicyOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     scope = serializers.ChoiceField(choices=Policy.Scope.choices)
     bigcommerce_id = serializers.IntegerField(allow_null=True, help_text="Null for the store-wide policy.")
+    customer_group_ids = serializers.ListField(child=serializers.IntegerField(), help_text=GROUPS_HELP)
     enabled = serializers.BooleanField()
     mode = serializers.ChoiceField(choices=Policy.Mode.choices)
     preorder_starts_on = serializers.DateField(allow_null=True)
@@ -74,6 +81,10 @@ class PolicyInputSerializer(serializers.Serializer):
     bigcommerce_id = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="BigCommerce category, product or variant id."
     )
+    customer_group_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=GROUP_ID_MAX), required=False, allow_null=True,
+        max_length=100, help_text=GROUPS_HELP,
+    )  # fmt: skip
     enabled = serializers.BooleanField(required=False)
     mode = serializers.ChoiceField(choices=Policy.Mode.choices, required=False)
     preorder_starts_on = serializers.DateField(required=False, allow_null=True)
@@ -101,6 +112,10 @@ class PolicyListFilterSerializer(serializers.Serializer):
 
 class PolicyEffectiveQuerySerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1, help_text="BigCommerce variant id.")
+    customer_group_id = serializers.IntegerField(
+        min_value=0, max_value=GROUP_ID_MAX, default=0,
+        help_text="For a shopper of this BigCommerce customer group (default 0: guests and shoppers in no group).",
+    )  # fmt: skip
 
 
 # Where a policy comes from, most specific first (its own enum in the schema, apart from `scope`).
@@ -117,6 +132,7 @@ class PolicyCandidateSerializer(serializers.Serializer):
     bigcommerce_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField(help_text="The product's or category's name (a category with its path).")
     policy_id = serializers.IntegerField()
+    customer_group_ids = serializers.ListField(child=serializers.IntegerField(), help_text=GROUPS_HELP)
     enabled = serializers.BooleanField()
     mode = serializers.ChoiceField(choices=Policy.Mode.choices)
     applies = serializers.BooleanField(help_text="True for the one policy that wins.")
@@ -125,10 +141,13 @@ class PolicyCandidateSerializer(serializers.Serializer):
 class PolicyEffectiveOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
+    customer_group_id = serializers.IntegerField(help_text="The shopper's customer group it was chosen for.")
     level = serializers.ChoiceField(choices=LEVEL_CHOICES, allow_null=True)
     why = serializers.CharField()
     policy = PolicyOutputSerializer(allow_null=True)
-    candidates = PolicyCandidateSerializer(many=True, help_text="Every policy above the variant, most specific first.")
+    candidates = PolicyCandidateSerializer(
+        many=True, help_text="Every policy above the variant for this shopper's group, most specific first."
+    )
 
 
 # -- views ------------------------------------------------------------------------------------------------
@@ -253,7 +272,9 @@ class PolicyEffectiveApi(APIView):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         variant_id = query.validated_data["variant_id"]
-        effective = policy_services.policy_effective(variant_id=variant_id)
+        effective = policy_services.policy_effective(
+            variant_id=variant_id, customer_group_id=query.validated_data["customer_group_id"]
+        )
         if not effective.in_catalog:
             raise exceptions.NotFound(
                 f"No variant with BigCommerce id {variant_id} is in the store's catalog; check the id, or wait "
@@ -262,6 +283,7 @@ class PolicyEffectiveApi(APIView):
         data = {
             "variant_id": effective.variant_id,
             "product_id": effective.product_id,
+            "customer_group_id": effective.customer_group_id,
             "level": effective.level,
             "why": effective.why,
             "policy": effective.policy,
@@ -271,6 +293,7 @@ class PolicyEffectiveApi(APIView):
                     "bigcommerce_id": candidate.bigcommerce_id,
                     "name": candidate.name,
                     "policy_id": candidate.policy.pk,
+                    "customer_group_ids": candidate.policy.customer_group_ids,
                     "enabled": candidate.policy.enabled,
                     "mode": candidate.policy.mode,
                     "applies": index == 0,
@@ -289,12 +312,17 @@ class PolicyPreviewInputSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="The policy being edited; omit for a new policy."
     )
     policy = serializers.JSONField(help_text="The policy's fields as edited (same fields as a save).")
+    customer_group_id = serializers.IntegerField(
+        min_value=0, max_value=GROUP_ID_MAX, default=0,
+        help_text="Preview for a shopper of this BigCommerce customer group (default 0: guests).",
+    )  # fmt: skip
 
 
 class PolicyPreviewOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
     quantity = serializers.IntegerField()
+    customer_group_id = serializers.IntegerField(help_text="The shopper's customer group previewed.")
     current = StorefrontAnswerSerializer(help_text="What the storefront shows now.")
     preview = StorefrontAnswerSerializer(help_text="What it would show with the edit saved.")
     applies = serializers.BooleanField(help_text="The edited policy is the one that would apply to this variant.")
@@ -332,7 +360,7 @@ class PolicyPreviewApi(APIView):
         language = texts.language_for(values.get("locale"), request.tenant.language)
         preview = policy_preview(
             variant_id=values["variant_id"], data=fields.validated_data, policy=policy, quantity=values["quantity"],
-            language=language, today=store_today(request.tenant),
+            language=language, today=store_today(request.tenant), customer_group_id=values["customer_group_id"],
         )  # fmt: skip
         return Response(
             self.OutputSerializer(
@@ -340,6 +368,7 @@ class PolicyPreviewApi(APIView):
                     "variant_id": preview.variant_id,
                     "product_id": preview.product_id,
                     "quantity": preview.quantity,
+                    "customer_group_id": preview.customer_group_id,
                     "current": preview.current,
                     "preview": preview.preview,
                     "applies": preview.draft_applies,

@@ -200,6 +200,7 @@ class MerchantTask(models.Model):
     class Kind(models.TextChoices):
         REFUND_DUE = "refund_due", "Refund due"
         CHECK_STOCK = "check_stock", "Check stock in BigCommerce"
+        GROUP_NOT_ALLOWED = "group_not_allowed", "Backordered by a customer group its policy does not allow"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

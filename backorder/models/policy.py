@@ -1,15 +1,21 @@
-"""Backorder policies: whether, and how, out-of-stock items sell at one level of the catalog."""
+"""Backorder policies: whether, and how, out-of-stock items sell at one level of the catalog (and to whom)."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+
+GUESTS = 0  # the customer group id of guests and of signed-in shoppers in no group (BigCommerce's own 0)
 
 
 class Policy(models.Model):
     """The rules for selling out-of-stock units at one level of the catalog.
 
     The most specific existing policy wins: variant > product > deepest category > store. A disabled
-    policy therefore switches backorders off at its level. Validation lives in
-    backorder.services.policies (field-level messages); the database keeps only the invariants.
+    policy therefore switches backorders off at its level. A policy may be for some BigCommerce customer
+    groups only (`customer_group_ids`; empty = every shopper, 0 = guests and shoppers in no group): at one
+    level, a policy naming the shopper's group beats the one for everyone (backorder.selectors).
+    Validation lives in backorder.services.policies (field-level messages, and no two policies of one level
+    and target for the same group); the database keeps the invariants it can state.
     """
 
     class Scope(models.TextChoices):
@@ -39,6 +45,10 @@ class Policy(models.Model):
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
     bigcommerce_id = models.BigIntegerField(null=True, blank=True, help_text="Empty for the store-wide policy.")
+    customer_group_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True,
+        help_text="BigCommerce customer group ids it is for (0 = guests); empty = every shopper.",
+    )  # fmt: skip
     enabled = models.BooleanField(default=False)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.BACKORDER)
     preorder_starts_on = models.DateField(null=True, blank=True)
@@ -66,8 +76,16 @@ class Policy(models.Model):
     class Meta:
         verbose_name_plural = "policies"
         constraints = [
-            models.UniqueConstraint(fields=["scope", "bigcommerce_id"], name="one_policy_per_catalog_item"),
-            models.UniqueConstraint(fields=["scope"], condition=Q(scope="store"), name="one_store_policy"),
+            # One policy for everyone per level and target; group policies' overlaps are refused under a lock
+            # (services.policies._target_lock): an exclusion constraint on arrays needs extensions.
+            models.UniqueConstraint(
+                fields=["scope", "bigcommerce_id"],
+                condition=Q(customer_group_ids=[]),
+                name="one_policy_per_catalog_item",
+            ),
+            models.UniqueConstraint(
+                fields=["scope"], condition=Q(scope="store", customer_group_ids=[]), name="one_store_policy"
+            ),
             models.CheckConstraint(
                 condition=(Q(scope="store") & Q(bigcommerce_id__isnull=True))
                 | (~Q(scope="store") & Q(bigcommerce_id__isnull=False)),
@@ -77,7 +95,12 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         target = "" if self.scope == self.Scope.STORE else f" {self.bigcommerce_id}"
-        return f"{self.get_scope_display()}{target}: {'on' if self.enabled else 'off'}"
+        groups = f" (groups {', '.join(map(str, self.customer_group_ids))})" if self.customer_group_ids else ""
+        return f"{self.get_scope_display()}{target}{groups}: {'on' if self.enabled else 'off'}"
+
+    def is_for(self, customer_group_id: int) -> bool:
+        """Whether this policy names the group (a policy for everyone names none)."""
+        return customer_group_id in self.customer_group_ids
 
 
 class PolicyChangePending(models.Model):

@@ -130,12 +130,13 @@ def state_for(*, row: VariantAvailability, quantity: int, today: date) -> str:
 
 
 def ship_date_for_new_backorder(
-    *, variant_id: int, quantity: int, queue_ahead: int, today: date | None = None
+    *, variant_id: int, quantity: int, queue_ahead: int, today: date | None = None, customer_group_id: int = 0
 ) -> date | None:
     """The date a backorder of `quantity` units ships when `queue_ahead` waiting units are before it
-    (today when units on hand already cover it; None when nothing gives a basis for a date)."""
-    rows = rows_under_saved_policies(list(policy_pending_annotated(VariantAvailability.objects.filter(
-        variant_id=variant_id))))  # fmt: skip
+    (today when units on hand already cover it; None when nothing gives a basis for a date), by the policy
+    of the shopper's customer group (0: guests and shoppers in no group)."""
+    rows = rows_for_customer_group(list(policy_pending_annotated(VariantAvailability.objects.filter(
+        variant_id=variant_id))), customer_group_id)  # fmt: skip
     if not rows:
         return None
     row = rows[0]
@@ -169,10 +170,11 @@ def store_today(store=None) -> date:
 # -- keeping the precomputed rows true -------------------------------------------------------------------
 
 
-def availability_refresh(*, variant_ids: Iterable[int]) -> None:
+def availability_refresh(*, variant_ids: Iterable[int], every_limit: bool = False) -> None:
     """Recompute the availability rows of these variants (BigCommerce ids) from stock, the effective
     policy, open backorders and open purchase-order lines; bump each changed row's version (ETag) and
-    push changed caps to BigCommerce (`backorder_limit`) after commit."""
+    push changed caps to BigCommerce (`backorder_limit`) after commit: every variant's with `every_limit` (a
+    policy change: the limit follows every customer group's policy, not only the guests' in the rows)."""
     from backorder.services.policies import policies_effective_for_variants
 
     ids = sorted(set(variant_ids))
@@ -238,7 +240,7 @@ def availability_refresh(*, variant_ids: Iterable[int]) -> None:
             ])  # fmt: skip
         if restocked:  # shoppers waiting for a notify-me alert can buy again (notifications)
             events.publish("variant.restocked", variant_ids=restocked)
-    changed_ids = [row.variant_id for row in [*to_create, *to_update]]
+    changed_ids = ids if every_limit else [row.variant_id for row in [*to_create, *to_update]]
     if changed_ids:
         transaction.on_commit(lambda: backorder_limits_push_later(variant_ids=changed_ids))
 
@@ -422,6 +424,23 @@ def rows_under_saved_policies(rows: list) -> list:
     ]
 
 
+def rows_for_customer_group(rows: list, customer_group_id: int) -> list:
+    """Availability rows as a shopper of one BigCommerce customer group gets them. The precomputed rows are the
+    guests' (group 0: guests and shoppers in no group), so theirs are the rows as they are (under the saved
+    policies, rows_under_saved_policies); another group's are each row under the policy that applies to that
+    group (three queries, nothing saved): stock, queue and incoming units stay, the policy's part changes."""
+    from backorder.models.policy import GUESTS
+
+    if customer_group_id == GUESTS:
+        return rows_under_saved_policies(rows)
+    from backorder.selectors import policies_effective_for_variants
+
+    effective = policies_effective_for_variants(
+        variant_ids=[row.variant_id for row in rows], customer_group_id=customer_group_id
+    )
+    return [availability_row_under(row=row, effective=effective.get(row.variant_id)) for row in rows]
+
+
 def availability_refresh_all() -> None:
     """Every variant of the store (after a full sync, or a store-wide policy change)."""
     ids = list(Variant.objects.values_list("bigcommerce_id", flat=True))
@@ -432,13 +451,40 @@ def availability_refresh_all() -> None:
 # -- the cap BigCommerce enforces at checkout ------------------------------------------------------------
 
 
-def backorder_limit_for(row: VariantAvailability) -> int | None:
+def backorder_limits_wanted(rows: list[VariantAvailability]) -> dict[int, int | None]:
+    """BigCommerce's `backorder_limit` for the variants of these rows. Checkout cannot tell customer groups
+    apart, so when policies differ by group the limit is the most generous any group gets: open (None) when
+    any group's is, else the largest; 0 only when no group may backorder. The widget shows each group its own
+    policy, and capture flags a backorder its group's policy does not allow (capture._group_refusals)."""
+    from backorder.models import Policy
+    from backorder.selectors import policies_effective_for_groups
+
+    if not rows:
+        return {}
+    today = store_today()
+    limits = {row.variant_id: backorder_limit_for(row, today=today) for row in rows}
+    named = {group for groups in Policy.objects.exclude(customer_group_ids=[]).values_list(
+        "customer_group_ids", flat=True) for group in groups}  # fmt: skip
+    if not named:
+        return limits
+    # Every group a policy names, and (-1) any group none names: only the policies for everyone apply to it.
+    effective = policies_effective_for_groups(variant_ids=list(limits), customer_group_ids=[*sorted(named), -1])
+    for per_variant in effective.values():
+        for row in rows:
+            under = availability_row_under(row=row, effective=per_variant.get(row.variant_id))
+            limit = backorder_limit_for(under, today=today)
+            current = limits[row.variant_id]
+            limits[row.variant_id] = None if current is None or limit is None else max(current, limit)
+    return limits
+
+
+def backorder_limit_for(row: VariantAvailability, *, today: date | None = None) -> int | None:
     """BigCommerce's `backorder_limit` for a variant: 0 when backorders are off (or a pre-order window is
     closed), else the policy's unit cap (BigCommerce subtracts what it has already backordered), None when
     unlimited."""
     if not (row.enabled and row.purchasable and row.tracked):
         return 0
-    if not preorder_window_open(row=row, today=store_today()):
+    if not preorder_window_open(row=row, today=today or store_today()):
         return 0
     if row.backorder_units_left is None:
         return None
@@ -456,7 +502,8 @@ def backorder_limits_push_later(*, variant_ids: list[int]) -> None:
 
 def backorder_limits_push(*, client, variant_ids: list[int]) -> int:
     """Write the caps BigCommerce should enforce, only where they differ from what it has (compare first)."""
-    rows = VariantAvailability.objects.filter(variant_id__in=variant_ids)
+    rows = list(VariantAvailability.objects.filter(variant_id__in=variant_ids))
+    limits = backorder_limits_wanted(rows)
     variants = {
         v.bigcommerce_id: v
         for v in Variant.objects.filter(bigcommerce_id__in=variant_ids, is_deleted=False).select_related("product")
@@ -466,7 +513,7 @@ def backorder_limits_push(*, client, variant_ids: list[int]) -> int:
         variant = variants.get(row.variant_id)
         if variant is None or variant.product.inventory_tracking == "none":
             continue
-        wanted = backorder_limit_for(row)
+        wanted = limits[row.variant_id]
         if wanted == variant.backorder_limit:
             continue
         identity = (

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from backorder.models import Category, Policy, PolicyChangePending, Product, Variant
+from backorder.models.policy import GUESTS
 from backorder.selectors import (  # re-exported: callers ask the policies module which policy applies
     EffectivePolicy,
     PolicyCandidate,
@@ -36,8 +37,8 @@ Trigger = Policy.IncentiveTrigger
 
 # What a merchant may set; id and timestamps are never taken from the caller.
 EDITABLE_FIELDS = (
-    "scope", "bigcommerce_id", "enabled", "mode", "preorder_starts_on", "preorder_ends_on", "max_units",
-    "max_per_order", "lead_time_days", "lead_time_business_days", "fixed_ship_date", "button_label",
+    "scope", "bigcommerce_id", "customer_group_ids", "enabled", "mode", "preorder_starts_on", "preorder_ends_on",
+    "max_units", "max_per_order", "lead_time_days", "lead_time_business_days", "fixed_ship_date", "button_label",
     "product_message", "cart_message", "shipping_preference", "shopper_may_cancel", "incentive_percent",
     "incentive_trigger", "incentive_after_days",
 )  # fmt: skip
@@ -48,10 +49,13 @@ REFRESH_CHUNK = 2000
 REFRESH_AT_ONCE = 500
 APPLY_SECONDS = 60  # a background run stops after this and queues the next (well inside the task timeout)
 MAX_DAYS = 3650  # a promise further out than ten years is a typo
+MAX_GROUPS = 100  # customer groups one policy may name
+MAX_GROUP_ID = 2**31 - 1
 
 
 class StorePolicyRequired(Exception):
-    """The store-wide policy is the fallback for every item, so it can be changed but never deleted."""
+    """The store-wide policy for everyone is the fallback for every item and shopper, so it can be changed but
+    never deleted (a store-wide policy for some customer groups can)."""
 
     code = "store_policy_required"
 
@@ -66,7 +70,9 @@ class StorePolicyRequired(Exception):
 def policy_create_store_default(store: Store) -> Policy:
     """A new store starts with one store-wide policy, disabled: nothing sells on backorder until the merchant
     says so."""
-    policy, _ = Policy.objects.get_or_create(scope=Policy.Scope.STORE, defaults={"enabled": False})
+    policy, _ = Policy.objects.get_or_create(
+        scope=Policy.Scope.STORE, customer_group_ids=[], defaults={"enabled": False}
+    )
     return policy
 
 
@@ -80,7 +86,11 @@ def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
     against the policy as it would be after the change, and all broken rules are reported at once as
     `ValidationError({field: [message, ...]})`:
     - the store-wide policy has no bigcommerce_id and stays store-wide; every other scope names a category,
-      product or variant that is in the catalog mirror, and only one policy exists per scope and id;
+      product or variant that is in the catalog mirror;
+    - customer groups are BigCommerce customer group ids (0 = guests and shoppers in no group; none = every
+      shopper); the store-wide policy for everyone stays for everyone (it is every shopper's fallback);
+    - one policy per scope and id for everyone, and no customer group named by two policies of one scope and
+      id (checked under a lock on the target while saving, so two saves at once cannot both pass);
     - a pre-order window belongs to pre-order mode and ends on or after it starts;
     - an enabled policy needs a date basis, a lead time in days and/or a fixed ship date, because the
       shopper is always promised a date; a newly set fixed ship date is not in the past (store time zone);
@@ -93,6 +103,9 @@ def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
     errors: dict[str, list[str]] = {}
     # Types and choices, the way the model field reads them (for callers other than the API).
     for name, value in list(changes.items()):
+        if name == "customer_group_ids":
+            changes[name] = _customer_groups_clean(value, errors)
+            continue
         model_field = Policy._meta.get_field(name)
         if value is None and not model_field.null and model_field.blank and isinstance(model_field.default, str):
             value = ""
@@ -126,12 +139,49 @@ def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
     return changes
 
 
+def _customer_groups_clean(value, errors: dict) -> list[int]:
+    """Customer group ids as stored: distinct whole numbers from 0 up, in order (None = every shopper)."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        _fail(errors, "customer_group_ids", "Send a list of BigCommerce customer group ids, e.g. [0, 5].")
+        return []
+    cleaned = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= MAX_GROUP_ID:
+            _fail(
+                errors,
+                "customer_group_ids",
+                f"{item!r} is not a customer group id: use BigCommerce's group ids (whole numbers), and 0 for "
+                "guests and shoppers in no group.",
+            )
+            return []
+        cleaned.add(item)
+    if len(cleaned) > MAX_GROUPS:
+        _fail(errors, "customer_group_ids", f"A policy can name at most {MAX_GROUPS} customer groups.")
+    return sorted(cleaned)
+
+
+def _groups_text(groups: Iterable[int]) -> str:
+    names = ["guests (0)" if group == GUESTS else str(group) for group in groups]
+    return ("customer group " if len(names) == 1 else "customer groups ") + ", ".join(names)
+
+
 def _validate_target(*, after: Policy, before: Policy | None, errors: dict) -> None:
-    if before is not None and before.scope == Scope.STORE and after.scope != Scope.STORE:
+    everyones_store_policy = before is not None and before.scope == Scope.STORE and not before.customer_group_ids
+    if everyones_store_policy and after.scope != Scope.STORE:
         _fail(
             errors,
             "scope",
             "The store-wide policy stays store-wide; create a category, product or variant policy instead.",
+        )
+        return
+    if everyones_store_policy and after.customer_group_ids:
+        _fail(
+            errors,
+            "customer_group_ids",
+            "The store-wide policy for everyone stays for every shopper (it is the fallback for every item); "
+            "add a store-wide policy for these customer groups instead.",
         )
         return
     if after.scope == Scope.STORE:
@@ -158,21 +208,49 @@ def _validate_target(*, after: Policy, before: Policy | None, errors: dict) -> N
                 f"No {after.scope} with BigCommerce id {after.bigcommerce_id} is in the store's catalog. Check the "
                 f"id (BigCommerce's {after.scope} id, not a SKU); if you just added it, wait for the catalog sync.",
             )
-    if "bigcommerce_id" in errors or "scope" in errors:
+    if "bigcommerce_id" in errors or "scope" in errors or "customer_group_ids" in errors:
         return
+    if after.customer_group_ids:
+        _target_lock(after.scope, after.bigcommerce_id)
     existing = Policy.objects.filter(scope=after.scope, bigcommerce_id=after.bigcommerce_id).exclude(pk=after.pk)
-    if other := existing.first():
-        if after.scope == Scope.STORE:
-            _fail(
-                errors, "scope", f"The store-wide policy already exists (policy {other.pk}); change that one instead."
-            )
-        else:
-            _fail(
-                errors,
-                "bigcommerce_id",
-                f"A {after.scope} policy for {after.scope} {after.bigcommerce_id} already exists "
-                f"(policy {other.pk}); change that one instead.",
-            )
+    if after.customer_group_ids:
+        existing = existing.filter(customer_group_ids__overlap=after.customer_group_ids)
+    else:
+        existing = existing.filter(customer_group_ids=[])
+    other = existing.order_by("pk").first()
+    if other is None:
+        return
+    what = "The store-wide policy" if after.scope == Scope.STORE else (
+        f"A {after.scope} policy for {after.scope} {after.bigcommerce_id}"
+    )  # fmt: skip
+    if not after.customer_group_ids:
+        _fail(
+            errors,
+            "scope" if after.scope == Scope.STORE else "bigcommerce_id",
+            f"{what} for every shopper already exists (policy {other.pk}); change that one instead.",
+        )
+        return
+    shared = _groups_text(sorted(set(other.customer_group_ids) & set(after.customer_group_ids)))
+    _fail(
+        errors,
+        "customer_group_ids",
+        f"{what} for {shared} already exists (policy {other.pk}): a customer group has one policy per level and "
+        f"target. Change that one, or leave {shared} out of this one.",
+    )
+
+
+def _target_lock(scope: str, bigcommerce_id: int | None) -> None:
+    """Saves of group policies of one level and target take turns (until their transaction ends), so the
+    overlap check cannot miss a policy another save is adding: a transaction-level advisory lock, safe behind
+    a transaction-mode pooler."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:  # a preview: nothing is saved, and the lock would end with the statement
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:policy:{scope}:{bigcommerce_id}"]
+        )
 
 
 def _fail(errors: dict[str, list[str]], name: str, message: str) -> None:
@@ -307,9 +385,9 @@ def policy_update(*, policy: Policy, data: dict) -> Policy:
 
 @transaction.atomic
 def policy_delete(*, policy: Policy) -> None:
-    """Remove a category, product or variant policy, so the next level up applies again; the store-wide
-    policy cannot be removed (StorePolicyRequired)."""
-    if policy.scope == Scope.STORE:
+    """Remove a category, product or variant policy (or a store-wide one for some customer groups), so the
+    next policy up applies again; the store-wide policy for everyone cannot be removed (StorePolicyRequired)."""
+    if policy.scope == Scope.STORE and not policy.customer_group_ids:
         raise StorePolicyRequired(policy)
     target = (policy.scope, policy.bigcommerce_id)
     policy.delete()
@@ -322,20 +400,23 @@ def _save_unique(policy: Policy) -> None:
         with transaction.atomic():
             policy.save()
     except IntegrityError as exc:
-        raise ValidationError(
-            {"bigcommerce_id": [f"A {policy.scope} policy for this {policy.scope} already exists; change that one."]}
-        ) from exc
+        message = f"A {policy.scope} policy for this {policy.scope} and every shopper already exists; change that one."
+        raise ValidationError({"bigcommerce_id": [message]}) from exc
 
 
 def _refresh_governed(*, targets: Iterable[tuple[str, int | None]]) -> None:
     """The variants a saved change governs get the new policy: at once when they are few (inside the save),
     in the background when they are many (a store-wide policy of a large catalog), where the merchant sees
     the progress and shoppers are answered from the live policies until it is done (PolicyChangePending).
-    Either way no shopper sees the old policy once the save has committed."""
+    Either way no shopper sees the old policy once the save has committed, and the limits BigCommerce enforces
+    are compared again for every variant it governs (a customer group's policy moves them without changing the
+    guests' rows)."""
     from backorder import storefront_answers
+    from backorder.selectors_storefront import group_policies_forget
     from backorder.services.availability import availability_refresh
 
     storefront_answers.answers_forget()  # a policy can change any answer of the store
+    group_policies_forget()
     targets = set(targets)
     if (total := variants_governed_count(targets=targets)) > REFRESH_AT_ONCE:
         PolicyChangePending.objects.bulk_create(
@@ -346,7 +427,7 @@ def _refresh_governed(*, targets: Iterable[tuple[str, int | None]]) -> None:
         return
     variant_ids = sorted(variants_governed_by(targets=targets))
     for start in range(0, len(variant_ids), REFRESH_CHUNK):
-        availability_refresh(variant_ids=variant_ids[start : start + REFRESH_CHUNK])
+        availability_refresh(variant_ids=variant_ids[start : start + REFRESH_CHUNK], every_limit=True)
 
 
 def variants_governed_count(*, targets: Iterable[tuple[str, int | None]]) -> int:
@@ -382,7 +463,7 @@ def policy_changes_apply(*, seconds: float = APPLY_SECONDS) -> int:
                 if time.monotonic() - started > seconds:
                     break
                 chunk = variant_ids[start : start + REFRESH_CHUNK]
-                availability_refresh(variant_ids=chunk)
+                availability_refresh(variant_ids=chunk, every_limit=True)
                 refreshed += len(chunk)
                 PolicyChangePending.objects.filter(pk__in=ids).update(variants_done=start + len(chunk))
             else:

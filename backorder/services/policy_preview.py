@@ -1,7 +1,8 @@
 """What the storefront widget would show for a variant if a policy edit were saved (nothing is saved).
 
-The merchant edits a policy and sees, for a variant they choose, today's storefront answer next to the
-answer under the edited policy, with the sentence saying which policy would apply and why.
+The merchant edits a policy and sees, for a variant they choose and a shopper of one customer group (guests
+by default), today's storefront answer next to the answer under the edited policy, with the sentence saying
+which policy would apply and why.
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from backorder.models import Policy, Variant, VariantAvailability
+from backorder.models.policy import GUESTS
 from backorder.selectors import EffectivePolicy, policies_effective_for_variants
 from backorder.services.availability import availability_answer, availability_refresh, availability_row_under
 from backorder.services.policies import EDITABLE_FIELDS, policy_validate
@@ -20,6 +22,7 @@ class PolicyPreview:
     variant_id: int
     product_id: int
     quantity: int
+    customer_group_id: int
     current: dict
     preview: dict
     effective_now: EffectivePolicy
@@ -45,11 +48,13 @@ def policy_draft(*, data: dict, policy: Policy | None) -> Policy:
 
 
 def policy_preview(
-    *, variant_id: int, data: dict, policy: Policy | None, quantity: int, language: str, today: date
-) -> PolicyPreview:
-    """The storefront answer for `quantity` units of a variant now, and as it would be with the policy
-    edit saved: the edited policy takes the place of the policy at its level, and the most specific
-    existing policy still wins (so an edit above a variant's own policy changes nothing for it)."""
+    *, variant_id: int, data: dict, policy: Policy | None, quantity: int, language: str, today: date,
+    customer_group_id: int = GUESTS,
+) -> PolicyPreview:  # fmt: skip
+    """The storefront answer for `quantity` units of a variant, for a shopper of `customer_group_id`, now and
+    as it would be with the policy edit saved: the edited policy takes the place of the policy it edits, and
+    the most specific existing policy still wins (so an edit above a variant's own policy changes nothing for
+    it, and an edit for other customer groups changes nothing for this shopper)."""
     draft = policy_draft(data=data, policy=policy)
     variant = Variant.objects.filter(bigcommerce_id=variant_id, is_deleted=False).select_related("product").first()
     if variant is None:
@@ -60,8 +65,9 @@ def policy_preview(
     if row is None:  # not computed yet (a variant that arrived moments ago): compute it as any change would
         availability_refresh(variant_ids=[variant_id])
         row = VariantAvailability.objects.get(variant_id=variant_id)
-    now = policies_effective_for_variants(variant_ids=[variant_id])[variant_id]
-    edited = policies_effective_for_variants(variant_ids=[variant_id], draft=draft)[variant_id]
+    group = {"customer_group_id": customer_group_id}
+    now = policies_effective_for_variants(variant_ids=[variant_id], **group)[variant_id]
+    edited = policies_effective_for_variants(variant_ids=[variant_id], draft=draft, **group)[variant_id]
     product_id = variant.product.bigcommerce_id
 
     def answer(for_row: VariantAvailability) -> dict:
@@ -72,6 +78,7 @@ def policy_preview(
         variant_id=variant_id,
         product_id=product_id,
         quantity=quantity,
+        customer_group_id=customer_group_id,
         current=answer(availability_row_under(row=row, effective=now)),
         preview=answer(availability_row_under(row=row, effective=edited)),
         effective_now=now,

@@ -199,7 +199,7 @@ def refreshed(monkeypatch) -> list[int]:
     from backorder.services import availability
 
     seen: list[int] = []
-    monkeypatch.setattr(availability, "availability_refresh", lambda *, variant_ids: seen.extend(variant_ids))
+    monkeypatch.setattr(availability, "availability_refresh", lambda *, variant_ids, **_: seen.extend(variant_ids))
     return seen
 
 
@@ -230,7 +230,9 @@ def test_moving_a_variant_policy_refreshes_the_old_and_the_new_variant(store, re
 
 # -- the merchant API -------------------------------------------------------------------------------------
 
-CONTRACT_KEYS = {"id", "scope", "bigcommerce_id", "enabled", "mode", "lead_time_days", "max_units"}
+CONTRACT_KEYS = {
+    "id", "scope", "bigcommerce_id", "customer_group_ids", "enabled", "mode", "lead_time_days", "max_units"
+}  # fmt: skip
 ALL_KEYS = CONTRACT_KEYS | {
     "preorder_starts_on", "preorder_ends_on", "max_per_order", "lead_time_business_days", "fixed_ship_date",
     "button_label", "product_message", "cart_message", "shipping_preference", "shopper_may_cancel",

@@ -182,3 +182,39 @@ def test_the_cart_page_updates_a_line_and_redraws_its_templates_as_cornerstone_d
     assert update("not a list").status_code == 400
     odd = {"Host": shopper.host, "stencil-options": json.dumps({"render_with": "cart/secrets"})}
     assert shopper.session.get(shopper.base + "/cart.php", headers=odd, timeout=10).status_code == 400
+
+
+def test_a_signed_in_shopper_gets_a_current_customer_token_and_checks_out_as_that_customer(sandbox, site):
+    import jwt
+
+    from tests.bigcommerce.conftest import CLIENT_ID, CLIENT_SECRET
+
+    trade = sandbox.add_customer_group(STORE_HASH, "Trade")["id"]
+    buyer = sandbox.add_customer(STORE_HASH, "buyer@trade.example", customer_group_id=trade)
+    shopper = Shopper(sandbox)
+    asked = f"/customer/current.jwt?app_client_id={CLIENT_ID}"
+    assert shopper.get(asked).status_code == 404  # a guest, as BigCommerce answers
+    assert shopper.post("/login.php", {"email": "nobody@example.com"}).status_code == 400
+    signed_in = shopper.post("/login.php", {"email": "Buyer@trade.example"})
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/")
+    assert "buyer@trade.example" in shopper.get("/").text
+
+    answer = shopper.get(asked)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/plain")
+    claims = jwt.decode(answer.text, CLIENT_SECRET, algorithms=["HS256"], audience=CLIENT_ID)
+    assert claims["customer"] == {"id": buyer["id"], "email": "buyer@trade.example", "group_id": str(trade)}
+    assert (claims["store_hash"], claims["operation"], claims["exp"] - claims["iat"]) == (
+        STORE_HASH, "current_customer", 900
+    )  # fmt: skip
+    assert shopper.get("/customer/current.jwt?app_client_id=someone-else").status_code == 400
+
+    page = shopper.get(site["product_url"].removeprefix(site["site_url"])).text
+    shopper.post("/cart.php", product_form(page))
+    variant = int(re.search(r'data-variant-id="(\d+)"', shopper.get("/cart.php").text)[1])
+    sandbox.restock(STORE_HASH, variant_id=variant, quantity=10)
+    placed = shopper.post("/checkout", {})
+    order = sandbox.get_order(STORE_HASH, int(placed.headers["Location"].rsplit("=", 1)[1]))
+    assert (order["customer_id"], order["billing_address"]["email"]) == (buyer["id"], "buyer@trade.example")
+
+    shopper.get("/login.php?action=logout")
+    assert shopper.get(asked).status_code == 404

@@ -209,6 +209,18 @@ class ControlMixin:
             )
             return oauth.mint_jwt(claims, app.client_secret)
 
+    def current_customer_jwt(
+        self, store_hash: str, customer_id: int, *, iat: int | None = None, client_id: str | None = None
+    ) -> str:
+        """What the storefront's `/customer/current.jwt?app_client_id=` answers while this customer is signed in."""
+        with self.state.lock:
+            store = self._store(store_hash)
+            app = self._app(client_id)
+            claims = oauth.current_customer_claims(
+                client_id=app.client_id, store=store, customer=store.customers[customer_id], iat=iat
+            )
+            return oauth.mint_jwt(claims, app.client_secret)
+
     def callback_url(self, store_hash: str, callback: str, **jwt_kwargs: Any) -> str:
         """`{app}/bigcommerce/{load|uninstall|remove-user}?signed_payload_jwt=...`."""
         app = self._app(jwt_kwargs.get("client_id"))

@@ -122,3 +122,29 @@ def jwt_claims(
         "url": url,
         "channel_id": channel_id,
     }
+
+
+CURRENT_CUSTOMER_SECONDS = 15 * 60  # "Current customer tokens are valid for 15 minutes" (current-customer.mdx)
+
+
+def current_customer_claims(*, client_id: str, store: Store, customer: dict[str, Any], iat: int | None = None) -> dict:
+    """Claims of a Current Customer token as BigCommerce's docs show them (`reference/current_customer.yml`):
+    the customer's id, e-mail and group (`group_id` a string, "0" for no group), `iss` "bc/apps", `sub` and
+    `store_hash` the store, `aud` the app's client id, valid 15 minutes."""
+    iat = int(time.time()) if iat is None else iat
+    return {
+        "customer": {
+            "id": customer["id"],
+            "email": customer["email"],
+            "group_id": str(customer.get("customer_group_id") or 0),
+        },
+        "iss": "bc/apps",
+        "sub": store.store_hash,
+        "iat": iat,
+        "exp": iat + CURRENT_CUSTOMER_SECONDS,
+        "version": 1,
+        "aud": client_id,
+        "application_id": client_id,
+        "store_hash": store.store_hash,
+        "operation": "current_customer",
+    }

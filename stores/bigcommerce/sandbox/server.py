@@ -120,7 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             if reply.status != 204:
-                self.send_header("Content-Type", content_type)
+                if "Content-Type" not in reply.headers:  # a reply may say its own (a JWT is text/plain)
+                    self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if data:

@@ -9,6 +9,11 @@ Cornerstone's does (stencil-utils): `POST /remote/v1/cart/update` with `{"items"
 (quantity 0 removes the line), then `GET /cart.php` with a `stencil-options` header
 `{"render_with": "cart/content,cart/totals,cart/page-title"}` answers those templates as JSON, keyed by name,
 which the theme's script (storefront_cart.js) puts in place of the old rows, totals and title.
+Shoppers sign in at `/login.php` (an existing customer's e-mail, no password: a sandbox) and out at
+`/login.php?action=logout`; a signed-in shopper's checkout places the order as that customer, and
+`GET /customer/current.jwt?app_client_id=<client id>` answers BigCommerce's Current Customer token for them
+(HS256 with that app's client secret, 15 minutes; 404 for a guest, as BigCommerce documents; an app the
+sandbox does not know: 400, a guess).
 `?lang=de` on any page sets the page's language; `?theme=plain` serves the product and cart pages (and the
 cart's templates) as an unmodified Cornerstone theme would, without the space the app's install notes ask a
 theme to reserve (`[data-backorder-slot]`, `[data-backorder-line]`), and keeps the flag through add-to-cart.
@@ -29,7 +34,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from stores.bigcommerce.sandbox import inventory, orders
+from stores.bigcommerce.sandbox import inventory, oauth, orders
 from stores.bigcommerce.sandbox import storefront_pages as pages
 from stores.bigcommerce.sandbox.control_routes import route
 from stores.bigcommerce.sandbox.framework import ApiError, Reply
@@ -41,11 +46,14 @@ if TYPE_CHECKING:
 HOST = re.compile(r"^store-(?P<store_hash>[a-z0-9]+)\.localhost(?::\d+)?$", re.IGNORECASE)
 LANG = re.compile(r"^[a-z]{2}(?:-[A-Za-z]{2})?$")
 CART_COOKIE = "sandbox_cart_id"
+CUSTOMER_COOKIE = "sandbox_customer_session"
 MAX_QUANTITY = 1000
 CART_TEMPLATES = ("cart/content", "cart/totals", "cart/page-title")
 
 # Carts per store (dropped with the store); each cart: {"id", "lines": [{item_id, product_id, variant_id, quantity}]}.
 _carts: weakref.WeakKeyDictionary[Store, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+# Signed-in shoppers per store: session cookie -> customer id.
+_sessions: weakref.WeakKeyDictionary[Store, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def store_hash_for_host(host: str | None) -> str | None:
@@ -102,10 +110,16 @@ def handle(sandbox: SandboxServer, method: str, path: str, query: dict[str, list
         if store is None:
             return Reply(404, f"<h1>No sandbox store {store_hash!r}</h1>")
         cart_id = _cookie(headers.get("Cookie") or "", CART_COOKIE)
-        view = _View(store, cart_id, lang, plain)
+        session = _cookie(headers.get("Cookie") or "", CUSTOMER_COOKIE)
+        view = _View(store, cart_id, lang, plain, session)
         form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if method == "GET" and path == "/":
             return view.home()
+        if method == "GET" and path == "/customer/current.jwt":
+            return view.current_customer(sandbox, (query.get("app_client_id") or [""])[-1])
+        if path == "/login.php":
+            action = (query.get("action") or [""])[-1]
+            return view.sign_in(form) if method == "POST" else view.sign_out() if action == "logout" else view.login()
         if path == "/cart.php" and method == "POST":
             return view.cart_change(form)
         if path == "/cart.php":
@@ -143,11 +157,14 @@ def _int(value: str) -> int | None:
 class _View:
     """One storefront request (runs holding the sandbox lock)."""
 
-    def __init__(self, store: Store, cart_id: str, lang: str, plain: bool = False) -> None:
+    def __init__(self, store: Store, cart_id: str, lang: str, plain: bool = False, session: str = "") -> None:
         self.store, self.lang, self.plain = store, lang, plain
         self.cart_path = "/cart.php?theme=plain" if plain else "/cart.php"
         self.carts = _carts.setdefault(store, {})
         self.cart_data = self.carts.get(cart_id)
+        self.sessions = _sessions.setdefault(store, {})
+        self.session = session
+        self.customer = store.customers.get(self.sessions.get(session, 0))
 
     def render(self, status: int, title: str, body: str, headers: dict[str, str] | None = None) -> Reply:
         scripts = [
@@ -160,8 +177,39 @@ class _View:
             head_scripts=pages.scripts_html([s for s in scripts if s["location"] == "head"]),
             footer_scripts=pages.scripts_html([s for s in scripts if s["location"] != "head"]),
             note=f"{len(scripts)} app script(s) installed.",
+            signed_in_as=self.customer["email"] if self.customer else "",
         )  # fmt: skip
         return Reply(status, html, {"Cache-Control": "no-store", **(headers or {})})
+
+    def login(self, *, error: str = "", status: int = 200) -> Reply:
+        return self.render(status, "Sign in", pages.login_body(error=error))
+
+    def sign_in(self, form: dict[str, str]) -> Reply:
+        """A sandbox sign-in: the e-mail of an existing customer, no password."""
+        email = (form.get("email") or "").strip().lower()
+        customer = next((c for c in self.store.customers.values() if c["email"].lower() == email), None)
+        if customer is None:
+            return self.login(error="No customer of this store has that e-mail address.", status=400)
+        session = secrets.token_urlsafe(18)
+        self.sessions[session] = customer["id"]
+        cookie = f"{CUSTOMER_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax"
+        return Reply(303, None, {"Location": "/", "Set-Cookie": cookie})
+
+    def sign_out(self) -> Reply:
+        self.sessions.pop(self.session, None)
+        cookie = f"{CUSTOMER_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+        return Reply(303, None, {"Location": "/", "Set-Cookie": cookie})
+
+    def current_customer(self, sandbox: SandboxServer, client_id: str) -> Reply:
+        """BigCommerce's Current Customer endpoint: the signed-in shopper as a JWT for the app asking."""
+        app = sandbox.state.apps.get(client_id)
+        if app is None:
+            return Reply(400, {"status": 400, "title": "Unknown app_client_id."}, {"Cache-Control": "no-store"})
+        if self.customer is None:
+            return Reply(404, {"status": 404, "title": "No customer is signed in."}, {"Cache-Control": "no-store"})
+        claims = oauth.current_customer_claims(client_id=app.client_id, store=self.store, customer=self.customer)
+        token = oauth.mint_jwt(claims, app.client_secret)
+        return Reply(200, token, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
 
     def home(self) -> Reply:
         products = sorted((p for p in self.store.products.values() if p["is_visible"]), key=lambda p: p["id"])
@@ -269,11 +317,12 @@ class _View:
         """A storefront checkout: the cart becomes an order (with the cart's id, as BigCommerce records it)."""
         if not self.cart_data or not self.cart_data["lines"]:
             return Reply(303, None, {"Location": "/cart.php"})
-        email = (form.get("email") or "").strip()
+        email = (form.get("email") or "").strip() or (self.customer["email"] if self.customer else "")
         if "@" not in email:
             return self.cart(error="Enter an e-mail address to check out.", status=400)
         body = {
-            "cart_id": self.cart_data["id"], "status_id": 11, "channel_id": DEFAULT_CHANNEL_ID, "customer_id": 0,
+            "cart_id": self.cart_data["id"], "status_id": 11, "channel_id": DEFAULT_CHANNEL_ID,
+            "customer_id": self.customer["id"] if self.customer else 0,
             "customer_locale": self.lang,
             "products": [{"product_id": x["product_id"], "variant_id": x["variant_id"], "quantity": x["quantity"]}
                          for x in self.cart_data["lines"]],

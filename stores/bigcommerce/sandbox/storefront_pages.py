@@ -54,7 +54,13 @@ def scripts_html(scripts: list[dict[str, Any]]) -> str:
 
 
 def page(*, store_name: str, title: str, body: str, lang: str, cart_count: int, head_scripts: str = "",
-         footer_scripts: str = "", note: str = "") -> str:  # fmt: skip
+         footer_scripts: str = "", note: str = "", signed_in_as: str = "") -> str:  # fmt: skip
+    account = (
+        f'<span class="navUser-item" data-signed-in>{escape(signed_in_as)}</span>'
+        '<a class="navUser-action" href="/login.php?action=logout">Sign out</a>'
+        if signed_in_as
+        else '<a class="navUser-action" href="/login.php">Sign in</a>'
+    )
     return f"""<!DOCTYPE html>
 <html lang="{escape(lang)}">
 <head>
@@ -68,7 +74,7 @@ def page(*, store_name: str, title: str, body: str, lang: str, cart_count: int, 
 <body>
 <header class="header">
 <a class="header-logo" href="/">{escape(store_name)}</a>
-<nav class="navUser"><a class="navUser-action navUser-item--cart" href="/cart.php">Cart<span class="countPill cart-quantity">{cart_count}</span></a></nav>
+<nav class="navUser">{account}<a class="navUser-action navUser-item--cart" href="/cart.php">Cart<span class="countPill cart-quantity">{cart_count}</span></a></nav>
 </header>
 <main class="body" id="main-content">
 <div class="container">
@@ -80,6 +86,17 @@ def page(*, store_name: str, title: str, body: str, lang: str, cart_count: int, 
 </body>
 </html>
 """  # noqa: E501
+
+
+def login_body(*, error: str = "") -> str:
+    """Cornerstone's sign-in form, without a password (the sandbox signs in any customer of the store)."""
+    alert = f'<p class="alertBox alertBox--error" role="alert">{escape(error)}</p>' if error else ""
+    return (
+        f'<h1 class="page-heading">Sign in</h1>{alert}<form class="login-form form" action="/login.php" method="post">'
+        '<div class="form-field"><label class="form-label" for="login_email">Email Address:</label>'
+        '<input class="form-input" name="email" id="login_email" type="email" autocomplete="email" required></div>'
+        '<div class="form-actions"><input type="submit" class="button button--primary" value="Sign in"></div></form>'
+    )
 
 
 def home_body(products: list[dict[str, Any]], demo_product_id: int | None) -> str:

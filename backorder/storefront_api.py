@@ -28,16 +28,27 @@ from backorder.services.availability import (
     availability_answer,
     cart_summary,
     policy_pending_annotated,
+    rows_for_customer_group,
     rows_under_saved_policies,
     store_today,
 )
 from backorder.storefront_answers import window_count
+from stores.bigcommerce.customers import GUESTS, CustomerTokenRefused, current_customer_verify
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 MAX_QUANTITY = 100_000
 ERROR_FIELDS = {"error": serializers.CharField(), "message": serializers.CharField()}
 # Answers change when stock, policies or purchase orders do; browsers and CDNs may reuse one briefly.
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+# The answer for a signed-in shopper (customer_jwt) is theirs: no shared cache may keep it, and nothing in the
+# request's headers says whom it is for (the token is in the URL), so `Vary: *` (RFC 9110 §12.5.5).
+PRIVATE_CACHE_CONTROL = "private, max-age=30"
+CUSTOMER_JWT_HELP = (
+    "The token the storefront's /customer/current.jwt?app_client_id=<the app's client id> returned for a "
+    "signed-in shopper (BigCommerce's Current Customer API): the answer is then for the shopper's customer "
+    "group, private to them. Absent: the guests' answer. Forged, expired or another store's: 401."
+)
+MAX_TOKEN_LENGTH = 4096
 CONFIG_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
 
 
@@ -144,6 +155,33 @@ def _bad_request(message: str) -> Response:
     return Response({"error": "invalid", "message": message}, status=400)
 
 
+def shopper_group(request) -> int | None:
+    """The customer group of the signed-in shopper a storefront question is for (its `customer_jwt`, checked
+    against the app's client secret and the store), or None for a guest (no token). A token that cannot be
+    trusted raises CustomerTokenRefused."""
+    token = request.GET.get("customer_jwt", "").strip()
+    if not token:
+        return None
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise CustomerTokenRefused("customer_jwt is too long to be a Current Customer token.")
+    return current_customer_verify(token, store_hash=request.tenant.bigcommerce_store_hash).customer_group_id
+
+
+def _refused(view, request, refused: CustomerTokenRefused) -> Response:
+    """401 for a customer token that cannot be trusted; the request still counts for the throttle (its step may
+    have been left to the warm lookup: StorefrontThrottle.allow_request)."""
+    throttle, count = getattr(request, "storefront_count", (None, None))
+    if throttle is not None:
+        throttle.check(view, window_count(throttle.cache, count[0], ttl=count[1]))
+    body = {"error": "unauthorized", "message": str(refused)}
+    return Response(body, status=401, headers={"Cache-Control": "no-store"})
+
+
+def _private(headers: dict) -> dict:
+    """Caching headers of an answer for a signed-in shopper (see PRIVATE_CACHE_CONTROL)."""
+    return {**headers, "Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": "*"}
+
+
 class ProductAvailabilityApi(StorefrontApi):
     """State, split, label, message and expected ship date of a product (or one of its variants)."""
 
@@ -157,11 +195,13 @@ class ProductAvailabilityApi(StorefrontApi):
             OpenApiParameter("variant_id", int, description="BigCommerce variant id; optional for a single variant"),
             OpenApiParameter("quantity", int, description="Units the shopper wants (default 1)"),
             OpenApiParameter("locale", str, description="Language of the texts, e.g. en, de-DE (default: the store's)"),
+            OpenApiParameter("customer_jwt", str, description=CUSTOMER_JWT_HELP),
         ],
         responses={
             200: OutputSerializer,
             400: inline_serializer("StorefrontError", ERROR_FIELDS),
             304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            401: inline_serializer("StorefrontUnauthorized", ERROR_FIELDS),
             404: inline_serializer("StorefrontNotFound", ERROR_FIELDS),
             429: inline_serializer("StorefrontThrottled", ERROR_FIELDS),
         },
@@ -179,11 +219,17 @@ class ProductAvailabilityApi(StorefrontApi):
         if locale and not LOCALE.match(locale):
             return _bad_request("locale must look like en or en-US.")
         language = texts.language_for(locale, request.tenant.language)
+        try:
+            group = shopper_group(request)
+        except CustomerTokenRefused as refused:
+            return _refused(self, request, refused)
         today = store_today(request.tenant)
         if not storefront_answers.enabled():
-            return self._answer(request, product, variant, quantity, language, today)
+            return self._answer(request, product, variant, quantity, language, today, group=group)
         # Warm: the answer from the shared cache, no query (backorder/storefront_answers.py).
         store, question = request.tenant.schema_name, (product, variant or "", quantity, language, today)
+        if group:  # a customer group's answer is kept under its group: it never reaches another group's shopper
+            question += (f"group-{group}",)
         throttle, count = getattr(request, "storefront_count", (None, None))
         cached, generations, counted = storefront_answers.answer_get(
             store=store, product_id=product, question=question, count=count
@@ -191,28 +237,33 @@ class ProductAvailabilityApi(StorefrontApi):
         if throttle is not None:
             throttle.check(self, counted)
         if cached is None:
-            cached = self._answer(request, product, variant, quantity, language, today, rendered=False)
+            cached = self._answer(request, product, variant, quantity, language, today, rendered=False, group=group)
             storefront_answers.answer_put(store=store, question=question, generations=generations, answer=cached)
-        return self._from_parts(request, cached)
+        return self._from_parts(request, cached, private=group is not None)
 
-    def _answer(self, request, product, variant, quantity, language, today, *, rendered: bool = True):
-        """The answer from the database: the variants' availability rows, one SELECT. `rendered=False` gives
-        its parts (status, body, ETag) for the cache instead of a response."""
+    def _answer(self, request, product, variant, quantity, language, today, *, rendered=True, group=None):
+        """The answer from the database: the variants' availability rows, one SELECT (the guests'; a signed-in
+        shopper's group other than 0 adds its policy lookup, three queries). `rendered=False` gives its parts
+        (status, body, ETag) for the cache instead of a response."""
         rows = availability_rows(product_id=product, variant_id=variant)
         live = any(row.policy_pending for row in rows)  # a large policy change is being applied: answer by it
-        rows = rows_under_saved_policies(rows) if live else rows
+        if group:  # the precomputed rows are the guests': another group's are answered from its policies
+            rows, live = rows_for_customer_group(rows, group), True
+        elif live:
+            rows = rows_under_saved_policies(rows)
         if not rows:
             what = f"variant {variant} of product {product}" if variant else f"product {product}"
             parts = {"status": 404, "body": {"error": "not_found", "message": f"This store has no {what}."}}
-            return parts if not rendered else self._from_parts(request, parts)
-        if live:  # the rows' versions do not know the new policy: the tag is the answer's own
+            return parts if not rendered else self._from_parts(request, parts, private=group is not None)
+        if live:  # the rows' versions do not know the policy answered by: the tag is the answer's own (and group's)
             answer = availability_answer(
                 rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language, today=today
             )
-            etag = '"' + hashlib.sha1(json.dumps(answer, sort_keys=True, default=str).encode(),
+            tagged = [group, answer] if group else answer
+            etag = '"' + hashlib.sha1(json.dumps(tagged, sort_keys=True, default=str).encode(),
                                       usedforsecurity=False).hexdigest()[:20] + '"'  # fmt: skip
             parts = {"status": 200, "etag": etag, "body": answer}
-            return parts if not rendered else self._from_parts(request, parts)
+            return parts if not rendered else self._from_parts(request, parts, private=group is not None)
         # Cheap ETag: the rows' versions and the question asked; a match answers 304 before any work.
         versions = ",".join(f"{row.variant_id}.{row.version}" for row in rows)
         etag = (
@@ -222,19 +273,22 @@ class ProductAvailabilityApi(StorefrontApi):
             ).hexdigest()[:20]
             + '"'
         )
+        private = group is not None  # a signed-in shopper in no group (0) gets the guests' answer, privately
         if rendered and etag in request.headers.get("If-None-Match", ""):
-            return self._from_parts(request, {"status": 200, "etag": etag})
+            return self._from_parts(request, {"status": 200, "etag": etag}, private=private)
         answer = availability_answer(
             rows=rows, product_id=product, variant_id=variant, quantity=quantity, language=language, today=today
         )
         parts = {"status": 200, "etag": etag, "body": answer}
-        return parts if not rendered else self._from_parts(request, parts)
+        return parts if not rendered else self._from_parts(request, parts, private=private)
 
     @staticmethod
-    def _from_parts(request, parts: dict) -> Response:
+    def _from_parts(request, parts: dict, *, private: bool = False) -> Response:
         if parts["status"] != 200:
             return Response(parts["body"], status=parts["status"])
         headers = {"ETag": parts["etag"], "Cache-Control": CACHE_CONTROL}
+        if private:
+            headers = _private(headers)
         if parts["etag"] in request.headers.get("If-None-Match", ""):
             return Response(status=304, headers=headers)
         return Response(parts["body"], headers=headers)
@@ -266,8 +320,13 @@ class CartSummaryApi(StorefrontApi):
                              description="Comma-separated product_id:variant_id:quantity (variant may be empty)"),
             OpenApiParameter("cart_id", str, description="The BigCommerce cart id, to show the shopper's choice"),
             OpenApiParameter("locale", str, description="Language of the texts (default: the store's)"),
+            OpenApiParameter("customer_jwt", str, description=CUSTOMER_JWT_HELP),
         ],
-        responses={200: OutputSerializer, 400: inline_serializer("StorefrontCartError", ERROR_FIELDS)},
+        responses={
+            200: OutputSerializer,
+            400: inline_serializer("StorefrontCartError", ERROR_FIELDS),
+            401: inline_serializer("StorefrontCartUnauthorized", ERROR_FIELDS),
+        },
     )  # fmt: skip
     def get(self, request, public_key: str):
         from backorder.models import CartChoice
@@ -285,11 +344,15 @@ class CartSummaryApi(StorefrontApi):
         locale = request.GET.get("locale") or ""
         if locale and not LOCALE.match(locale):
             return _bad_request("locale must look like en or en-US.")
+        try:
+            group = shopper_group(request)
+        except CustomerTokenRefused as refused:
+            return _refused(self, request, refused)
         rows: dict[int, list] = {}
         found = policy_pending_annotated(
             VariantAvailability.objects.filter(product_id__in={product for product, _, _ in wanted})
         )
-        for row in rows_under_saved_policies(list(found)):
+        for row in rows_for_customer_group(list(found), group or GUESTS):
             rows.setdefault(row.product_id, []).append(row)
         language, today = texts.language_for(locale, request.tenant.language), store_today()
         answers = []
@@ -307,7 +370,7 @@ class CartSummaryApi(StorefrontApi):
                 .values_list("shipping_preference", flat=True)
                 .first()
             )
-        return Response(summary)
+        return Response(summary, headers=_private({}) if group is not None else {})
 
 
 class CartShippingChoiceApi(StorefrontApi):

@@ -23,10 +23,28 @@
   var w = window, d = document, P = w.performance, uid = 0, TIMEOUT = 1500;
   if (!C || w.__backorderWidget || !w.fetch || !w.Promise || !w.URLSearchParams || !P) return;
   w.__backorderWidget = 1;
-  var lang = (d.documentElement.lang || "").toLowerCase().split(/[-_]/)[0], S = C.strings, words;
+  var lang = (d.documentElement.lang || "").toLowerCase().split(/[-_]/)[0], S = C.strings, words, shopper;
   if (C.languages.indexOf(lang) < 0) lang = C.language;
   words = lang === C.language ? Promise.resolve() : loadWords();
+  shopper = who();
   function noop() {}
+
+  // Some of the store's policies are for certain customer groups (C.customer, the app's client id): the
+  // storefront's Current Customer token says who is signed in, and answers are asked for their group. A guest
+  // gets a 404 (no token: the guests' answer); a failure, a slow answer (TIMEOUT) or anything but a JWT counts
+  // as a guest.
+  function who() {
+    return C.customer ? new Promise(function (resolve) {
+      setTimeout(resolve, TIMEOUT, "");
+      fetch("/customer/current.jwt?app_client_id=" + C.customer, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : "";
+      }).then(function (token) {
+        resolve(/^[\w-]+\.[\w-]+\.[\w-]+/.test(token) ? token : "");
+      }, function () {
+        resolve("");
+      });
+    }) : Promise.resolve("");
+  }
 
   // Another language than the store's: its words come from their own file, asked for now, alongside the first
   // question (answers wait for them; if they fail, the store's words stay).
@@ -116,9 +134,19 @@
     });
   }
 
-  // An answer to show: it waits for the shopper's words when they come from a language file.
-  function ask(path, params) {
-    return Promise.all([call(path, params), words]).then(function (both) {
+  // An answer to show: it waits for the shopper's words when they come from a language file, and is asked for
+  // the signed-in shopper's group when there is one. A token that expired meanwhile (401) is asked for again, once.
+  function ask(path, params, again) {
+    var answer = shopper.then(function (token) {
+      if (token) params.customer_jwt = token;
+      else delete params.customer_jwt;
+      return call(path, params);
+    }).catch(function (error) {
+      if (error.status !== 401 || again) throw error;
+      shopper = who();
+      return ask(path, params, 1);
+    });
+    return Promise.all([answer, words]).then(function (both) {
       return both[0];
     });
   }

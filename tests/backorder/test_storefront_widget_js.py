@@ -32,19 +32,24 @@ def pack_url(store, language: str) -> str:
 
 @pytest.mark.django_db
 def test_the_gzipped_widget_stays_within_5_kb_with_four_languages_and_every_option(store, public_client):
-    # The longest configuration a store can have: four languages, every switch on, its own labels.
+    # The longest configuration a store can have: four languages, every switch on, its own labels, and a policy
+    # for a customer group (the widget then asks who the shopper is).
+    from backorder.services.policies import policy_create
+
     labels = {
         "label_backorder": "Order now, ship later",
         "label_preorder": "Reserve yours",
         "label_unavailable": "Gone",
     }
     widget_appearance_update(data={"languages": ["en", "de", "fr", "es"], **labels})
+    policy_create(data={"scope": "store", "customer_group_ids": [5]})
     response = public_client.get(script_url(store), HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"
     size = len(response.content)
     assert size <= GZIP_BUDGET, f"widget.js is {size} bytes gzipped; the budget is {GZIP_BUDGET}"
     code = gzip.decompress(response.content).decode()
     assert "fetch(" in code and "MutationObserver" in code and "bo-notify" in code and "bo-alt" in code
+    assert "/customer/current.jwt" in code and served_config(code)["customer"] == settings.BIGCOMMERCE_CLIENT_ID
 
 
 @pytest.mark.django_db

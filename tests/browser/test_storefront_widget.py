@@ -610,3 +610,45 @@ def test_a_refused_quantity_changes_nothing_the_widget_shows(page, demo, console
     assert dialogs == ["A quantity runs from 0 to 1,000."]
     expect(rows.nth(1).locator(".bo-line")).to_have_text(f"Backorder Ships by {demo.ships_by()}")
     assert summaries.asked == []
+
+
+# -- customer groups (BigCommerce's Current Customer token) ---------------------------------------------------
+
+
+@pytest.fixture
+def trade_buyers(demo, console_errors_expected):
+    """Trade buyers (a BigCommerce customer group) may backorder the green lamp (25 days); nobody else may.
+    A guest's Current Customer request is BigCommerce's 404, which the browser reports."""
+    console_errors_expected.append(r"status of 404 .*current\.jwt")
+    control = f"{settings.BIGCOMMERCE_API_URL}/_sandbox/stores/{STORE_HASH}"
+    group = requests.post(f"{control}/customer-groups", json={"name": "Trade"}, timeout=10).json()["id"]
+    requests.post(f"{control}/customers", json={"email": "buyer@trade.example", "customer_group_id": group},
+                  timeout=10).raise_for_status()  # fmt: skip
+    with schema_context(demo.store.schema_name):
+        policy = policy_create(data={"scope": "variant", "bigcommerce_id": demo.green, "customer_group_ids": [group],
+                                     "enabled": True, "lead_time_days": 25})  # fmt: skip
+    yield group
+    with schema_context(demo.store.schema_name):
+        from backorder.services.policies import policy_delete
+
+        policy_delete(policy=policy)
+
+
+def test_a_signed_in_trade_buyer_is_offered_the_backorder_a_guest_is_not(page, demo, trade_buyers):
+    answers = []
+    page.on("response", lambda response: API_CALLS.match(response.url) and answers.append(response))
+    open_lamp(page, demo)
+    choose(page, "Green")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Sold out")
+    assert all("customer_jwt" not in response.url for response in answers)  # a guest: no token, the guests' answer
+
+    page.goto(demo.site + "/login.php")
+    page.fill("input[name=email]", "buyer@trade.example")
+    page.click("input[type=submit]")
+    open_lamp(page, demo)
+    choose(page, "Green")
+    expect(page.locator("#form-action-addToCart")).to_have_value("Backorder")
+    expect(page.locator(".bo-msg")).to_have_text(f"Ships by {demo.ships_by(25)}")
+    mine = [response for response in answers if "customer_jwt=" in response.url]
+    assert mine and all(response.headers["cache-control"] == "private, max-age=30" for response in mine)
+    assert_nothing_moved(page)

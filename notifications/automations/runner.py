@@ -66,8 +66,11 @@ def automation_runs_process(*, store=None, on_backlog=None) -> Counter:
             break
         if round_number == 0 and len(runs) == BATCH and on_backlog is not None:
             on_backlog()
+        # One query each for the batch's rules and backorders (a step that changes a backorder refreshes it).
+        rules = AutomationRule.objects.in_bulk([r.rule_id for r in runs if r.rule_id])
+        backorders = Backorder.objects.in_bulk([r.event.backorder_id for r in runs if r.event.backorder_id])
         for run in runs:
-            outcome[run_execute(run, store=store)] += 1
+            outcome[run_execute(run, store=store, rules=rules, backorders=backorders)] += 1
     return outcome
 
 
@@ -111,17 +114,18 @@ def _save_steps(run: AutomationRun, **fields) -> None:
     AutomationRun.objects.filter(pk=run.pk).update(steps=run.steps, updated_at=timezone.now(), **fields)
 
 
-def run_execute(run: AutomationRun, *, store) -> str:
-    """One claimed run, from the rule check to its last step; returns what happened (for the task's tally)."""
+def run_execute(run: AutomationRun, *, store, rules: dict | None = None, backorders: dict | None = None) -> str:
+    """One claimed run, from the rule check to its last step; returns what happened (for the task's tally).
+    `rules` and `backorders` (by id) are the batch's, read once; what is missing there is read here."""
     try:
-        return _execute(run, store=store)
+        return _execute(run, store=store, rules=rules or {}, backorders=backorders or {})
     except Exception as exc:  # a bug or the database: logged, tried again later, failed in the end
         logger.exception("Automation run %s failed unexpectedly", run.pk)
         return _retry_later(run, f"Internal error: {type(exc).__name__}: {exc}")
 
 
-def _execute(run: AutomationRun, *, store) -> str:
-    rule = AutomationRule.objects.filter(pk=run.rule_id).first() if run.rule_id else None
+def _execute(run: AutomationRun, *, store, rules: dict, backorders: dict) -> str:
+    rule = rules.get(run.rule_id) or (AutomationRule.objects.filter(pk=run.rule_id).first() if run.rule_id else None)
     if rule is None or rule.deleted_at is not None or not rule.enabled:
         return _finish(run, Status.SKIPPED, "rule_off", "The rule was switched off or deleted before it ran.")
     event: AutomationEvent = run.event
@@ -146,22 +150,28 @@ def _execute(run: AutomationRun, *, store) -> str:
             return _finish(run, Status.SKIPPED, "budget_exhausted",
                            f"The store's daily budget of {daily_budget()} actions was used up; the run can be "
                            f"retried from the log.")  # fmt: skip
-        AutomationRun.objects.filter(pk=run.pk).update(charged=True)
         run.charged = True
-    if not run.steps:
+        if run.steps:
+            AutomationRun.objects.filter(pk=run.pk).update(charged=True)
+    if not run.steps:  # the steps are written with the charge: one statement
         run.steps = [{"type": a["type"], "action": a, "status": PENDING_STEP, "attempts": 0} for a in rule.actions]
-        _save_steps(run)
-    backorder = Backorder.objects.filter(pk=event.backorder_id).first() if event.backorder_id else None
+        _save_steps(run, charged=True)
+    backorder = None
+    if event.backorder_id:
+        backorder = backorders.get(event.backorder_id) or Backorder.objects.filter(pk=event.backorder_id).first()
     ctx = actions.RunContext(run=run, rule=rule, event=event, store=store, facts=facts, backorder=backorder)
     lineage = tuple(event.origin or ()) + (rule.pk,)
+    last = len(run.steps) - 1
     for index, step in enumerate(run.steps):
         ctx.step = index
         if step["status"] in (DONE, SKIPPED_STEP):
             ctx.outputs.update(step.get("outputs") or {})
             continue
-        result = _step(run, step, ctx, lineage)
+        result = _step(run, step, ctx, lineage, final=index == last)
         if result is not None:
             return result
+    if run.status == Status.SUCCEEDED:  # the last step's own statement finished the run
+        return run.status
     return _finish(run, Status.SUCCEEDED, "done")
 
 
@@ -188,8 +198,14 @@ def _missing_facts(rule: AutomationRule, facts: dict, *, store) -> dict:
     return found
 
 
-def _step(run: AutomationRun, step: dict, ctx: actions.RunContext, lineage: tuple[int, ...]) -> str | None:
-    """Do one step; None when done (or skipped) and the run goes on, else the run's result."""
+CHANGES_BACKORDER = ("move_date", "cancel")
+
+
+def _step(
+    run: AutomationRun, step: dict, ctx: actions.RunContext, lineage: tuple[int, ...], *, final: bool
+) -> str | None:
+    """Do one step; None when done (or skipped) and the run goes on, else the run's result. The final step's
+    "done" also finishes the run (one statement)."""
     spec = catalog.ACTIONS[step["type"]]
     perform = actions.PERFORM[step["type"]]
     step["attempts"] = int(step.get("attempts") or 0) + 1
@@ -197,17 +213,17 @@ def _step(run: AutomationRun, step: dict, ctx: actions.RunContext, lineage: tupl
         if spec.resume == catalog.LOCAL_ACTION:
             with transaction.atomic(), caused_by(lineage):
                 response = perform(step["action"], ctx)
-                _step_done(run, step, response)
-            if ctx.backorder is not None:  # the next steps' texts say what the backorder is now
-                ctx.backorder.refresh_from_db()
+                _step_done(run, step, response, final=final)
+            if ctx.backorder is not None and step["type"] in CHANGES_BACKORDER:
+                ctx.backorder.refresh_from_db()  # the next steps' texts say what the backorder is now
         elif spec.resume == catalog.COMPARED:
             response = perform(step["action"], ctx)
-            _step_done(run, step, response)
+            _step_done(run, step, response, final=final)
         else:  # handed off: recorded first, so that a death after the hand-off is never repeated blindly
             step["status"], step["handed_off_at"] = HANDING_OFF, timezone.now().isoformat()
             _save_steps(run)
             response = perform(step["action"], ctx)
-            _step_done(run, step, response)
+            _step_done(run, step, response, final=final)
     except actions.StepSkipped as exc:
         step.update(status=SKIPPED_STEP, note=str(exc)[:500])
         step.pop("handed_off_at", None)
@@ -227,12 +243,18 @@ def _step(run: AutomationRun, step: dict, ctx: actions.RunContext, lineage: tupl
     return None
 
 
-def _step_done(run: AutomationRun, step: dict, response: dict) -> None:
+def _step_done(run: AutomationRun, step: dict, response: dict, *, final: bool = False) -> None:
     outputs = {k: v for k, v in (response or {}).items() if k.startswith("coupon_")}
-    step.update(status=DONE, response=response or {}, outputs=outputs, done_at=timezone.now().isoformat())
+    now = timezone.now()
+    step.update(status=DONE, response=response or {}, outputs=outputs, done_at=now.isoformat())
     step.pop("handed_off_at", None)
     step.pop("error", None)
-    _save_steps(run)
+    if final:
+        AutomationRun.objects.filter(pk=run.pk).update(steps=run.steps, status=Status.SUCCEEDED, outcome="done",
+                                                       error="", finished_at=now, updated_at=now)  # fmt: skip
+        run.status, run.outcome = Status.SUCCEEDED, "done"
+    else:
+        _save_steps(run)
 
 
 def stale_runs_resolve(outcome: Counter | None = None) -> Counter:

@@ -9,19 +9,25 @@ Rules:
   receiver dedupes on `webhook-id`).
 - An endpoint that failed a delivery's whole schedule with no success since that delivery began has been
   failing for over a day: it is switched off, its waiting deliveries fail, and the merchant is alerted once.
-- Within a batch, an endpoint that did not answer gets no more tries in that batch: its other deliveries wait
-  for the same moment as the first (a dead receiver costs one timeout per batch, not one per event).
+- A batch is sent in waves of CONCURRENCY requests at once (the requests run in threads, the database work
+  stays in the task's thread: one statement per wave). An endpoint that did not answer gets no more tries in
+  that batch: its other deliveries wait for the same moment as the first (a dead receiver costs a wave's
+  timeout per batch, not one per event).
 - Test events (`webhook.test`) get one attempt and count for nothing (the endpoint may be off).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,6 +44,7 @@ SCHEDULE = [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), t
 MAX_ATTEMPTS = len(SCHEDULE) + 1
 BATCH = 50
 ROUNDS = 40
+CONCURRENCY = 8  # requests in flight at once (each to its own receiver or the same one)
 SENDING_TIMEOUT = timedelta(minutes=10)
 LOG_ENTRIES = 10
 USER_AGENT = "Backorder-Webhooks/1.0"
@@ -81,22 +88,43 @@ def _claim() -> list[WebhookDelivery]:
 
 
 def _send_batch(rows: list[WebhookDelivery], *, http, outcome: Counter) -> None:
+    """Send a claimed batch in waves of CONCURRENCY requests at once; each wave's results are written in one
+    statement. A receiver that did not answer gets no more tries in this batch: its other deliveries wait for
+    the same moment as its failed one."""
     unreachable: dict[int, object] = {}  # endpoint id -> when its failed delivery is tried again
-    for row in rows:
-        if row.endpoint_id in unreachable and row.event.type != catalog.TEST_EVENT:
-            WebhookDelivery.objects.filter(pk=row.pk).update(
-                status=Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=unreachable[row.endpoint_id],
-                updated_at=timezone.now(),
-            )  # fmt: skip
-            outcome["deferred"] += 1
-            continue
-        result, retry_at = _send(row, http=http)
-        outcome[result] += 1
-        if result in ("retry", "failed") and retry_at is not None:
-            unreachable[row.endpoint_id] = retry_at
+    with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="webhook") as pool:
+        for start in range(0, len(rows), CONCURRENCY):
+            wave, deferred = [], []
+            for row in rows[start : start + CONCURRENCY]:
+                if row.endpoint_id in unreachable and row.event.type != catalog.TEST_EVENT:
+                    deferred.append(row)
+                else:
+                    wave.append(row)
+            for row in deferred:
+                WebhookDelivery.objects.filter(pk=row.pk).update(
+                    status=Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=unreachable[row.endpoint_id],
+                    updated_at=timezone.now(),
+                )  # fmt: skip
+                outcome["deferred"] += 1
+            attempts = list(pool.map(lambda row: _attempt(row, http=http), wave))
+            for result, retry_at, row in _record(attempts):
+                outcome[result] += 1
+                if result in ("retry", "failed") and retry_at is not None:
+                    unreachable[row.endpoint_id] = retry_at
 
 
-def _send(row: WebhookDelivery, *, http) -> tuple[str, object]:
+@dataclass
+class Attempt:
+    row: WebhookDelivery
+    at: object
+    status: int | None
+    text: str
+    error: str
+    elapsed_ms: int
+
+
+def _attempt(row: WebhookDelivery, *, http) -> Attempt:
+    """One signed POST (no database: it runs in a worker thread)."""
     endpoint, event = row.endpoint, row.event
     body = payloads.body(event_type=event.type, occurred_at=event.occurred_at, data=event.data)
     stamp = int(time.time())
@@ -109,40 +137,65 @@ def _send(row: WebhookDelivery, *, http) -> tuple[str, object]:
         status, text = answer.status, answer.text
         if not 200 <= status < 300:
             error = f"The endpoint answered {status}."
-    except targets.TargetRefused as exc:
+    except (targets.TargetRefused, targets.NotSent, targets.SentWithoutAnswer) as exc:
         error = str(exc)
-    except (targets.NotSent, targets.SentWithoutAnswer) as exc:
-        error = str(exc)
-    elapsed = int((time.monotonic() - started) * 1000)
+    return Attempt(row=row, at=timezone.now(), status=status, text=text, error=error,
+                   elapsed_ms=int((time.monotonic() - started) * 1000))  # fmt: skip
+
+
+_RECORD_SQL = f"""
+    UPDATE {WebhookDelivery._meta.db_table} d
+    SET status = r.status, delivered_at = COALESCE(r.delivered_at, d.delivered_at),
+        next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at), response_status = r.response_status,
+        response_body = r.response_body, error = r.error, attempt_log = r.attempt_log, updated_at = r.at
+    FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, status text, delivered_at timestamptz,
+         next_attempt_at timestamptz, response_status int, response_body text, error text, attempt_log jsonb,
+         at timestamptz)
+    WHERE d.id = r.id
+"""
+
+
+def _record(attempts: list[Attempt]) -> list[tuple[str, object, WebhookDelivery]]:
+    """Write a wave's outcomes (one statement), then what they mean for their endpoints: a success clears its
+    failing streak; a delivery out of attempts may switch its endpoint off."""
+    rows, results, reached, failing, exhausted = [], [], set(), set(), []
+    for a in attempts:
+        row, test = a.row, a.row.event.type == catalog.TEST_EVENT
+        entry = {"at": a.at.isoformat(), "status": a.status, "ms": a.elapsed_ms, "error": a.error[:300]}
+        values = {"id": row.pk, "response_status": a.status, "response_body": a.text[:2000], "error": a.error[:2000],
+                  "attempt_log": [*row.attempt_log, entry][-LOG_ENTRIES:], "at": a.at, "delivered_at": None,
+                  "next_attempt_at": None}  # fmt: skip
+        if not a.error:
+            values.update(status=Status.DELIVERED, delivered_at=a.at)
+            results.append(("delivered", None, row))
+            if not test:
+                reached.add(row.endpoint_id)
+        elif test or row.attempts >= MAX_ATTEMPTS:
+            values["status"] = Status.FAILED
+            results.append(("failed", None, row))
+            if not test:
+                failing.add(row.endpoint_id)
+                exhausted.append(row)
+        else:
+            retry_at = a.at + SCHEDULE[row.attempts - 1]
+            values.update(status=Status.PENDING, next_attempt_at=retry_at)
+            results.append(("retry", retry_at, row))
+            failing.add(row.endpoint_id)
+        rows.append(values)
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_RECORD_SQL, [json.dumps(rows, cls=DjangoJSONEncoder)])
     now = timezone.now()
-    entry = {"at": now.isoformat(), "status": status, "ms": elapsed, "error": error[:300]}
-    log = ([*row.attempt_log, entry])[-LOG_ENTRIES:]
-    common = {"response_status": status, "response_body": text[:2000], "error": error[:2000], "attempt_log": log,
-              "updated_at": now}  # fmt: skip
-    test = event.type == catalog.TEST_EVENT
-    if not error:
-        WebhookDelivery.objects.filter(pk=row.pk).update(status=Status.DELIVERED, delivered_at=now, **common)
-        if not test:
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).filter(
-                Q(last_success_at__isnull=True)
-                | Q(last_success_at__lt=now - timedelta(seconds=30))
-                | Q(failing_since__isnull=False)
-            ).update(last_success_at=now, failing_since=None)
-        return "delivered", None
-    if test or row.attempts >= MAX_ATTEMPTS:
-        WebhookDelivery.objects.filter(pk=row.pk).update(status=Status.FAILED, **common)
-        if not test:
-            _failing(endpoint, now)
-            _disable_if_failing(endpoint, since=row.created_at)
-        return "failed", None
-    retry_at = now + SCHEDULE[row.attempts - 1]
-    WebhookDelivery.objects.filter(pk=row.pk).update(status=Status.PENDING, next_attempt_at=retry_at, **common)
-    _failing(endpoint, now)
-    return "retry", retry_at
-
-
-def _failing(endpoint: WebhookEndpoint, now) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+    if reached:
+        WebhookEndpoint.objects.filter(pk__in=reached).filter(
+            Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - timedelta(seconds=30))
+            | Q(failing_since__isnull=False)
+        ).update(last_success_at=now, failing_since=None)  # fmt: skip
+    if failing - reached:
+        WebhookEndpoint.objects.filter(pk__in=failing - reached, failing_since__isnull=True).update(failing_since=now)
+    for row in exhausted:
+        _disable_if_failing(row.endpoint, since=row.created_at)
+    return results
 
 
 def _disable_if_failing(endpoint: WebhookEndpoint, *, since) -> bool:

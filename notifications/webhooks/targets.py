@@ -141,7 +141,7 @@ def session() -> requests.Session:
     s = requests.Session()
     s.trust_env = False
     s.max_redirects = 0
-    adapter = _GuardedAdapter(max_retries=0)
+    adapter = _GuardedAdapter(max_retries=0, pool_maxsize=16)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s

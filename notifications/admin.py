@@ -1,11 +1,22 @@
 """Support staff, in one store's admin (/admin/store/<id>/): the e-mail log with a one-click resend of e-mails
-whose outcome is unknown or that failed, the merchant's templates, alert recipients and unsubscribes."""
+whose outcome is unknown or that failed, the merchant's templates, alert recipients and unsubscribes; the
+automation rules, their run log (with "run again") and the webhook endpoints and deliveries (secrets never
+shown)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from notifications.models import AlertRecipient, MessageTemplate, Notification, Unsubscribe
+from notifications.models import (
+    AlertRecipient,
+    AutomationRule,
+    AutomationRun,
+    MessageTemplate,
+    Notification,
+    Unsubscribe,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from notifications.sending import RESENDABLE, NotResendable, notification_resend
 from stores.models import StaffAuditEntry
 from stores.store_admin import AuditedModelAdmin, audit_record, store_admin_site
@@ -81,3 +92,72 @@ class UnsubscribeAdmin(AuditedModelAdmin):
     list_display = ["email", "scope", "source", "created_at"]
     list_filter = ["scope", "source"]
     search_fields = ["email"]
+
+
+# -- automations and outbound webhooks (read-only: merchants change them in the app) -----------------------------
+
+
+class _ReadOnly(AuditedModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AutomationRule, site=store_admin_site)
+class AutomationRuleAdmin(_ReadOnly):
+    list_display = ["id", "name", "enabled", "trigger", "version", "updated_at", "deleted_at"]
+    list_filter = ["enabled", "trigger"]
+    search_fields = ["name"]
+    # Slack and Teams URLs are stored encrypted in `actions` and shown only in that form.
+    readonly_fields = [f.name for f in AutomationRule._meta.fields]
+
+
+@admin.register(AutomationRun, site=store_admin_site)
+class AutomationRunAdmin(_ReadOnly):
+    """The run log: what each rule did, with its inputs and each action's response; staff can run a failed,
+    unknown or budget-skipped run again (as the merchant can in the app)."""
+
+    list_display = ["id", "created_at", "rule_name", "status", "outcome", "attempts", "finished_at"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["rule_name", "event__key"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AutomationRun._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description="Run again (failed, unknown or budget-skipped runs only)")
+    def retry(self, request, queryset):
+        from notifications.automations.runner import RunNotRetryable, automation_run_retry
+
+        done = 0
+        for run in queryset.order_by("id"):
+            try:
+                automation_run_retry(run=run)
+            except RunNotRetryable:
+                continue
+            audit_record(request=request, action=StaffAuditEntry.Action.CHANGE, obj=run,
+                         changes={"status": {"from": run.status, "to": "pending"}})  # fmt: skip
+            done += 1
+        self.message_user(request, f"{done} run(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(WebhookEndpoint, site=store_admin_site)
+class WebhookEndpointAdmin(_ReadOnly):
+    list_display = ["id", "url", "enabled", "events", "last_success_at", "failing_since", "disabled_reason"]
+    list_filter = ["enabled"]
+    search_fields = ["url", "description"]
+    exclude = ["secret", "previous_secret"]  # never shown, not even to staff
+    readonly_fields = [f.name for f in WebhookEndpoint._meta.fields if f.name not in ("secret", "previous_secret")]
+
+
+@admin.register(WebhookDelivery, site=store_admin_site)
+class WebhookDeliveryAdmin(_ReadOnly):
+    list_display = ["id", "created_at", "endpoint", "message_id", "status", "attempts", "response_status"]
+    list_filter = ["status"]
+    search_fields = ["message_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -41,3 +41,22 @@ def test_staff_find_unknown_emails_and_resend_them_and_it_is_audited(store, staf
     assert not Notification.objects.filter(resend_of=sent).exists()
     entry = StaffAuditEntry.objects.get()
     assert (entry.store_id, entry.object_id, entry.changes["resent_as"]["to"]) == (store.pk, str(unknown.pk), resend.pk)
+
+
+def test_staff_read_the_automations_and_webhooks_of_a_store_but_never_a_webhook_secret(store, staff_client):
+    from notifications.automations.services import rule_create
+    from notifications.webhooks.services import endpoint_create
+
+    rule = rule_create(name="Tell the ERP", trigger="backorder.created", enabled=True,
+                       actions=[{"type": "task", "title": "Look"}])  # fmt: skip
+    endpoint = endpoint_create(url="https://erp.example.com/hook", events=["backorder.created"])
+    pages = {
+        "automationrule": rule.pk, "automationrun": None, "webhookendpoint": endpoint.pk, "webhookdelivery": None,
+    }  # fmt: skip
+    for model, pk in pages.items():
+        base = f"/admin/store/{store.pk}/notifications/{model}/"
+        for url in [base] + ([f"{base}{pk}/change/"] if pk else []):
+            response = staff_client.get(url)
+            connection.set_tenant(store)
+            assert response.status_code == 200, url
+            assert endpoint.secret not in response.content.decode(), url

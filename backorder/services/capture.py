@@ -9,6 +9,9 @@ Rules (ARCHITECTURE.md, "Inventory model"):
 - Units BigCommerce refunds come off the line's not-yet-shipped backordered units first: the backorder's
   quantity goes down, or it is cancelled when none of its units is left (services/refunds.py).
 - A backorder whose line BigCommerce has shipped in full is shipped, allocated or not.
+- A backorder goes by the policy of the order's customer group (the customer's group as BigCommerce says when
+  it is captured; a guest's is 0). Checkout cannot tell groups apart, so a line its group's policy does not
+  allow is still captured (BigCommerce sold it) and the merchant gets a task to keep or cancel it.
 - The app's view of the order goes back to BigCommerce as one app-only metafield and one staff-note line,
   each compared before writing, so the `store/order/updated` webhook our own write causes changes nothing.
 """
@@ -29,6 +32,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from backorder.models import Backorder, BackorderEvent, CartChoice, Policy, Variant
+from backorder.models.policy import GUESTS
 from backorder.services.lifecycle import backorder_event_record, backorder_transition
 from stores.bigcommerce import errors
 
@@ -222,7 +226,10 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
     # re-read the stock first, so that dates and allocation count BigCommerce's on-hand after the order.
     sync.products_refresh(client=client, product_ids={int(line.get("product_id") or 0) for line, _, _ in wanted})
     variant_ids = sorted({int(line["variant_id"]) for line, _, _ in wanted})
-    effective = policies_effective_for_variants(variant_ids=variant_ids)
+    grouped = Policy.objects.exclude(customer_group_ids=[]).exists()  # some policy is for certain customer groups
+    group = _order_customer_group(client=client, order=order) if grouped else GUESTS
+    effective = policies_effective_for_variants(variant_ids=variant_ids, customer_group_id=group)
+    refusals = _group_refusals(group=group, wanted=wanted) if grouped else {}
     cart_id = str(order.get("cart_id") or "")[:64]
     choice = CartChoice.objects.filter(cart_id=cart_id).first() if cart_id else None
     ordered_at = _rfc2822(order.get("date_created")) or timezone.now()
@@ -235,6 +242,7 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
             variant_id=variant_id,
             quantity=quantity,
             queue_ahead=_queue_ahead(variant_id=variant_id, ordered_at=ordered_at, order_id=order_id, line_id=line_id),
+            customer_group_id=group,
         )
         backorder, is_new = Backorder.objects.get_or_create(
             order_id=order_id,
@@ -255,7 +263,7 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
                 "unit_price": _money(line.get("price_inc_tax") or line.get("base_price")),
                 "currency": str(order.get("currency_code") or "USD")[:3],
                 "shipping_preference": _shipping_preference(choice, policy),
-                "policy": _policy_snapshot(effective.get(variant_id)),
+                "policy": _policy_snapshot(effective.get(variant_id)) | {"customer_group_id": group},
                 "promised_ship_date": ship_date,
                 "expected_ship_date": ship_date,
             },
@@ -276,10 +284,72 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
                 "quantity_refunded": int(line.get("quantity_refunded") or 0),
                 "source": source,
                 "promised_ship_date": ship_date.isoformat() if ship_date else None,
+                "customer_group_id": group,
             },
         )
+        if refusal := refusals.get(line_id):
+            _group_not_allowed(backorder=backorder, group=group, reason=refusal)
         created.append(backorder)
     return created
+
+
+def _order_customer_group(*, client, order: dict) -> int:
+    """The customer group whose policies the order's backorders follow (asked only where some policy is for
+    certain groups): its customer's group now (orders carry only the customer id, so BigCommerce is asked), 0 for
+    a guest. Without the customers scope the guests' policies apply, as they did before groups."""
+    from stores.bigcommerce.customers import customer_group_of
+
+    customer_id = int(order.get("customer_id") or 0)
+    if not customer_id:
+        return GUESTS
+    try:
+        return customer_group_of(client=client, customer_id=customer_id)
+    except errors.ForbiddenScopeError:
+        logger.warning("No customers scope: order %s goes by the guests' policies", order.get("id"))
+        return GUESTS
+
+
+def _group_refusals(*, group: int, wanted: list[tuple[dict, int, str]]) -> dict[int, str]:
+    """The lines whose backordered units the policy of the order's customer group does not allow (order line
+    id -> why). BigCommerce's limit is the most generous any group gets (availability.backorder_limits_wanted),
+    so checkout may accept units a group's own policy refuses: its policy is off (or a pre-order window
+    closed), or the units exceed its per-order cap or what its cap leaves (asked only where policies differ by
+    group). A line checks against what the order's earlier lines of the variant already took."""
+    from backorder.models import VariantAvailability
+    from backorder.services.availability import preorder_window_open, rows_for_customer_group, store_today
+
+    variant_ids = {int(line["variant_id"]) for line, _, _ in wanted}
+    rows = {row.variant_id: row for row in rows_for_customer_group(
+        list(VariantAvailability.objects.filter(variant_id__in=variant_ids)), group)}  # fmt: skip
+    today, taken, refusals = store_today(), dict.fromkeys(variant_ids, 0), {}
+    for line, quantity, _source in wanted:
+        variant_id = int(line["variant_id"])
+        row = rows.get(variant_id)
+        if row is None:
+            continue
+        taken[variant_id] += quantity
+        if not row.enabled:
+            refusals[int(line["id"])] = "Its customer group's policy does not sell it beyond stock."
+        elif not preorder_window_open(row=row, today=today):
+            refusals[int(line["id"])] = "Its customer group's pre-order window is closed."
+        elif row.max_per_order is not None and quantity > row.max_per_order:
+            refusals[int(line["id"])] = f"Its customer group may backorder {row.max_per_order} per order."
+        elif row.backorder_units_left is not None and taken[variant_id] > row.backorder_units_left:
+            refusals[int(line["id"])] = f"Its customer group's cap left {row.backorder_units_left} units."
+    return refusals
+
+
+def _group_not_allowed(*, backorder: Backorder, group: int, reason: str) -> None:
+    """A backorder its customer group's policy does not allow: on its timeline, and a task for the merchant to
+    keep it or cancel it (the app never cancels a paid order on its own)."""
+    from backorder.models import MerchantTask
+
+    details = {"customer_group_id": group, "reason": reason}
+    backorder_event_record(backorder=backorder, kind="group_not_allowed", actor=BIGCOMMERCE, details=details)
+    MerchantTask.objects.get_or_create(
+        backorder=backorder, kind=MerchantTask.Kind.GROUP_NOT_ALLOWED,
+        defaults={"order_id": backorder.order_id, "details": details},
+    )  # fmt: skip
 
 
 def _needs_mirror(lines: list[dict], native_backorders: bool) -> bool:
@@ -351,6 +421,7 @@ def _policy_snapshot(effective: Any) -> dict:
         "level": level,
         "scope": policy.scope,
         "bigcommerce_id": policy.bigcommerce_id,
+        "customer_group_ids": list(policy.customer_group_ids),
         "enabled": policy.enabled,
         "mode": policy.mode,
         "preorder_starts_on": _iso(policy.preorder_starts_on),

@@ -22,6 +22,7 @@
     cancelled: "Cancelled",
     refunded: "Refunded",
     refund_due: "Refund needs doing by hand",
+    group_not_allowed: "Its customer group's policy does not allow this backorder",
     delay_accepted: "Shopper accepted the new date",
     delay_consent_cleared: "Delay no longer needs the shopper's consent",
     consent_auto_cancelled: "Cancelled: the shopper did not accept the delay",
@@ -53,7 +54,7 @@
 
   function dotKind(kind) {
     if (["allocated", "shipped"].includes(kind)) return "kind-good";
-    if (["cancelled", "refund_due", "consent_auto_cancelled"].includes(kind)) return "kind-alert";
+    if (["cancelled", "refund_due", "consent_auto_cancelled", "group_not_allowed"].includes(kind)) return "kind-alert";
     return "";
   }
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("policies/", include("backorder.api.policies")),
+    path("customer-groups/", include("backorder.api.customer_groups")),
     path("backorders/", include("backorder.api.backorders")),
     path("purchase-orders/", include("backorder.api.purchase_orders")),
     path("widget-appearance/", include("backorder.api.widget_appearance")),

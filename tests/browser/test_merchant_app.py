@@ -145,6 +145,31 @@ def new_policy_form_shows_errors_only_once_a_field_is_left_or_saving_is_tried(pa
     expect(chooser).to_be_focused()
 
 
+def a_policy_for_a_customer_group_previews_for_that_group(page, variant, screenshot) -> None:
+    """The editor offers the store's BigCommerce customer groups (Trade); a policy ticked for Trade previews for a
+    trade buyer by default, and for guests (whom it does not concern) when the merchant picks them; the list says
+    whom each policy is for."""
+    nav(page, "Policies")
+    page.get_by_role("link", name="Add a policy").click()
+    pick_variant(page, page.locator("#target-search"), variant)
+    after = page.locator(".widget-mock").nth(1)
+    expect(after).to_contain_text("After saving, for guests")  # the preview is drawn: the form has stopped moving
+    page.get_by_label("Trade").check()
+    page.get_by_text("Sell when out of stock").click()  # trade buyers may not backorder this one
+    expect(page.get_by_label("Shopper", exact=True)).to_have_value(re.compile(r"^[1-9]\d*$"))  # Trade's id
+    expect(after).to_contain_text("After saving, for trade")
+    expect(after.locator(".widget-mock-button")).to_have_text("Sold out")
+    page.get_by_label("Shopper", exact=True).select_option(label="Guests and shoppers in no group")
+    expect(after).to_contain_text("After saving, for guests and shoppers in no group")
+    expect(after.locator(".widget-mock-button")).to_have_text("Backorder")  # the store-wide policy still
+    expect(page.locator(".why")).to_contain_text("This policy would not apply to this variant")
+    screenshot(page, "policy-for-a-customer-group")
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.get_by_text("Policy saved.").first).to_be_visible(timeout=60_000)
+    nav(page, "Policies")
+    expect(page.locator("tbody tr").filter(has_text=f"id {variant.bigcommerce_id}")).to_contain_text("for Trade")
+
+
 def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerce, live_server, screenshot,
                                                                console_errors_expected):  # fmt: skip
     # -- sign up, and land on the new store's dashboard ---------------------------------------------------
@@ -197,6 +222,8 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     expect(page.locator("progress")).to_have_attribute("value", "100")
     screenshot(page, "settings-catalog-sync-done")
 
+    bigcommerce.add_customer_group(store.bigcommerce_store_hash, "Trade")  # BigCommerce's; the editor offers it
+
     # -- switch the store policy on and watch the preview change before saving ---------------------------
     with schema_context(store.schema_name):
         sold_out = (
@@ -224,6 +251,7 @@ def test_from_sign_up_to_a_backorder_filled_by_a_purchase_order(page, bigcommerc
     # (in tests the task runs inside the request): seconds on a busy 2-core machine.
     expect(page.get_by_text("Policy saved.").first).to_be_visible(timeout=120_000)
     new_policy_form_shows_errors_only_once_a_field_is_left_or_saving_is_tried(page, sold_out, console_errors_expected)
+    a_policy_for_a_customer_group_previews_for_that_group(page, sold_out, screenshot)
 
     # -- a shopper orders more than the sandbox store has ------------------------------------------------
     line = {"variant_id": sold_out.bigcommerce_id, "quantity": 2}

@@ -1,4 +1,4 @@
-/* Policies: every policy, the store-wide one first, with what each does. */
+/* Policies: every policy, the store-wide one first, with what each does and whom it is for. */
 (function () {
   "use strict";
   const { api, h, replace, fmt, state, pager } = window.BO;
@@ -6,6 +6,14 @@
   let page = 1;
   const results = document.querySelector("[data-results]");
   const LEVELS = { store: "Store-wide", category: "Category", product: "Product", variant: "Variant" };
+  let groupNames = null;  // BigCommerce's names of the customer groups, once asked
+
+  function forWhom(policy) {
+    const ids = policy.customer_group_ids || [];
+    if (!ids.length) return "";
+    const names = ids.map((id) => (groupNames && groupNames.get(id)) || (id === 0 ? "guests" : `group ${id}`));
+    return ` · for ${names.join(", ")}`;
+  }
 
   function dates(policy) {
     const parts = [];
@@ -16,7 +24,9 @@
 
   async function load() {
     try {
-      const body = await api(`/api/v1/policies/?page_size=${PAGE_SIZE}&page=${page}`);
+      const [body, groups] = await Promise.all([api(`/api/v1/policies/?page_size=${PAGE_SIZE}&page=${page}`),
+        groupNames ? null : api("/api/v1/customer-groups/").catch(() => null)]);
+      if (groups) groupNames = new Map(groups.groups.map((group) => [group.id, group.name]));
       const rows = body.results;
       document.querySelector("[data-count]").textContent = `${fmt.number(body.count)} polic${body.count === 1 ? "y" : "ies"}`;
       replace(results, h("div", { class: "table-wrap" }, h("table", { class: "table" },
@@ -26,7 +36,7 @@
           h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
         h("tbody", null, rows.map((policy) => h("tr", null,
           h("td", null, h("a", { class: "cell-title", href: `/policies/${policy.id}/` }, policy.target_name || `${LEVELS[policy.scope]} ${policy.bigcommerce_id}`),
-            h("div", { class: "cell-sub" }, `${LEVELS[policy.scope]}${policy.bigcommerce_id ? " · id " + policy.bigcommerce_id : ""}`)),
+            h("div", { class: "cell-sub" }, `${LEVELS[policy.scope]}${policy.bigcommerce_id ? " · id " + policy.bigcommerce_id : ""}${forWhom(policy)}`)),
           h("td", null, h("span", { class: `badge ${policy.enabled ? "badge-success" : "badge-neutral"}` },
             policy.enabled ? (policy.mode === "preorder" ? "Pre-order on" : "Backorders on") : "Off")),
           h("td", null, dates(policy)),

@@ -1,4 +1,5 @@
-/* Policy editor: every field of a policy at any level, with a live storefront preview of the unsaved edit. */
+/* Policy editor: every field of a policy at any level and for any customer groups, with a live storefront preview of
+   the unsaved edit for a shopper of any group. */
 (function () {
   "use strict";
   const { api, h, replace, fmt, toast, announce, debounce, dialog, showErrors, clearErrors, busy, variantPicker } = window.BO;
@@ -7,6 +8,8 @@
   const policyId = form.dataset.policyId ? Number(form.dataset.policyId) : null;
   const preview = document.querySelector("[data-preview]");
   const quantityInput = document.getElementById("preview-quantity");
+  const previewGroup = document.getElementById("preview-group");
+  const groupList = document.querySelector("[data-group-list]");
   const NUMBERS = ["bigcommerce_id", "lead_time_days", "max_units", "max_per_order", "incentive_after_days"];
   const DATES = ["preorder_starts_on", "preorder_ends_on", "fixed_ship_date"];
   const BOOLEANS = ["enabled", "lead_time_business_days"];
@@ -15,6 +18,8 @@
 
   let saved = null;
   let previewVariant = null;
+  let groupNames = new Map([[0, "Guests and shoppers in no group"]]);
+  let previewGroupChosen = false;
   let previewSequence = 0;
   // A field's errors show once the merchant has left it, or tried to save: the empty fields of a new policy are
   // not mistakes yet. The preview (asked after every change) keeps its last refusal for the moment a field is left.
@@ -35,8 +40,50 @@
     const percent = form.elements.incentive_percent.value.trim();
     data.incentive_percent = percent === "" ? null : percent;
     if (data.scope === "store") data.bigcommerce_id = null;
+    data.customer_group_ids = chosenGroups();
     return data;
   }
+
+  // -- whom it is for: customer groups ---------------------------------------------------------------------
+  function chosenGroups() {
+    return [...groupList.querySelectorAll("input[name=customer_group_ids]:checked")].map((input) => Number(input.value));
+  }
+
+  function groupBox(id, name, checked = false) {
+    return h("label", { class: "check" }, h("input", { type: "checkbox", name: "customer_group_ids", value: String(id), checked }), name);
+  }
+
+  /* The store's customer groups from BigCommerce (guests first), as boxes to tick and as shoppers to preview. */
+  async function loadGroups() {
+    let body = { groups: [{ id: 0, name: groupNames.get(0), in_bigcommerce: true }], bigcommerce: false, message: "" };
+    try {
+      body = await api("/api/v1/customer-groups/");
+    } catch (error) {
+      body.message = `Customer groups could not be loaded: ${error.message}`;
+    }
+    groupNames = new Map(body.groups.map((group) => [group.id, group.in_bigcommerce ? group.name : `${group.name} (not in BigCommerce)`]));
+    const ticked = new Set(chosenGroups());
+    replace(groupList, ...body.groups.map((group) => groupBox(group.id, groupNames.get(group.id), ticked.has(group.id))),
+      body.message ? h("p", { class: "help" }, body.message) : null);
+    replace(previewGroup, ...body.groups.map((group) => h("option", { value: String(group.id) }, groupNames.get(group.id))));
+  }
+
+  function tickGroups(ids) {
+    for (const id of ids) {
+      if (!groupList.querySelector(`input[value="${id}"]`)) groupList.prepend(groupBox(id, groupNames.get(id) || `Group ${id}`));
+    }
+    groupList.querySelectorAll("input[name=customer_group_ids]").forEach((input) => { input.checked = ids.includes(Number(input.value)); });
+  }
+
+  /* Unless the merchant chose whom to preview, the preview shows a shopper this policy is for. */
+  function suggestPreviewGroup() {
+    const groups = chosenGroups();
+    if (previewGroupChosen) return;
+    const wanted = String(groups.length ? groups[0] : 0);
+    if (!previewGroup.querySelector(`option[value="${wanted}"]`)) previewGroup.append(h("option", { value: wanted }, groupNames.get(Number(wanted)) || `Group ${wanted}`));
+    previewGroup.value = wanted;
+  }
+  previewGroup.addEventListener("change", () => { previewGroupChosen = true; refresh(); });
 
   function fill(policy) {
     form.elements.scope.value = policy.scope;
@@ -44,6 +91,7 @@
     for (const name of BOOLEANS) form.elements[name].checked = Boolean(policy[name]);
     for (const name of TEXTS) form.elements[name].value = policy[name] || (name === "incentive_trigger" ? "" : form.elements[name].value);
     form.elements.incentive_percent.value = policy.incentive_percent === null || policy.incentive_percent === undefined ? "" : Number(policy.incentive_percent);
+    tickGroups(policy.customer_group_ids || []);
   }
 
   function syncVisibility() {
@@ -53,9 +101,11 @@
     document.querySelector("[data-target-label]").textContent = scope === "product" ? "Product" : "Variant";
     document.querySelector("[data-preorder-window]").hidden = form.elements.mode.value !== "preorder";
     document.querySelector("[data-after-days]").hidden = form.elements.incentive_trigger.value !== "after_days";
-    // Only the store-wide policy is at the store level, and it always exists.
-    form.elements.scope.querySelector('option[value="store"]').disabled = !(saved && saved.scope === "store");
-    form.elements.scope.disabled = Boolean(saved && saved.scope === "store");
+    // The store-wide policy for everyone always exists and stays for everyone; a new store-wide policy is for groups.
+    const everyones = Boolean(saved && saved.scope === "store" && !(saved.customer_group_ids || []).length);
+    form.elements.scope.querySelector('option[value="store"]').disabled = !everyones && !chosenGroups().length && !(saved && saved.scope === "store");
+    form.elements.scope.disabled = everyones;
+    groupList.querySelectorAll("input").forEach((input) => { input.disabled = everyones; });
   }
 
   // -- choosing what the policy applies to ----------------------------------------------------------------
@@ -117,6 +167,7 @@
   quantityInput.addEventListener("input", () => refresh());
 
   function mock(title, answer, changed) {
+    title = `${title}, for ${(groupNames.get(Number(previewGroup.value)) || "Group " + previewGroup.value).toLowerCase()}`;
     const stateClass = answer.state === "unavailable" ? "state-unavailable" : "";
     return h("div", { class: `widget-mock${changed ? " changed" : ""}` },
       h("div", { class: "widget-mock-title" }, title),
@@ -153,8 +204,10 @@
     const quantity = Math.max(1, Number(quantityInput.value) || 1);
     preview.setAttribute("aria-busy", "true");
     try {
+      suggestPreviewGroup();
       const body = await api("/api/v1/policies/preview/", { method: "POST",
-        body: { variant_id: previewVariant.variant_id, quantity, policy_id: policyId, policy: values() } });
+        body: { variant_id: previewVariant.variant_id, quantity, policy_id: policyId, policy: values(),
+          customer_group_id: Number(previewGroup.value) || 0 } });
       if (mine !== previewSequence) return;
       previewRefusal = null;
       clearErrors(form);
@@ -177,7 +230,7 @@
   }, 300);
 
   form.addEventListener("input", (event) => {
-    if (event.target.id === "target-search" || event.target.id === "preview-variant") return;
+    if (event.target.id === "target-search" || event.target.id === "preview-variant" || event.target.id === "preview-group") return;
     syncVisibility();
     refresh();
   });
@@ -275,7 +328,9 @@
       syncVisibility();
       const scope = form.elements.scope.value;
       const target = Number(form.elements.bigcommerce_id.value) || null;
-      await Promise.all([loadCategories(), describeTarget(scope, target)]);
+      await Promise.all([loadCategories(), describeTarget(scope, target), loadGroups()]);
+      if (saved) tickGroups(saved.customer_group_ids || []);
+      syncVisibility();
       if (!previewVariant) await firstVariant();
       form.removeAttribute("aria-busy");
       refresh();

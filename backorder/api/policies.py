@@ -37,6 +37,7 @@ GROUPS_HELP = (
     "At one level, a policy naming the shopper's group beats the one for everyone."
 )
 GROUP_ID_MAX = 2**31 - 1
+ID_MAX = 2**63 - 1  # the database's bigint: a larger id is a 400, not a failed query
 
 
 class PolicyOutputSerializer(serializers.Serializer):
@@ -111,7 +112,7 @@ class PolicyListFilterSerializer(serializers.Serializer):
 
 
 class PolicyEffectiveQuerySerializer(serializers.Serializer):
-    variant_id = serializers.IntegerField(min_value=1, help_text="BigCommerce variant id.")
+    variant_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="BigCommerce variant id.")
     customer_group_id = serializers.IntegerField(
         min_value=0, max_value=GROUP_ID_MAX, default=0,
         help_text="For a shopper of this BigCommerce customer group (default 0: guests and shoppers in no group).",
@@ -305,7 +306,7 @@ class PolicyEffectiveApi(APIView):
 
 
 class PolicyPreviewInputSerializer(serializers.Serializer):
-    variant_id = serializers.IntegerField(min_value=1, help_text="BigCommerce variant id to preview.")
+    variant_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="BigCommerce variant id to preview.")
     quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
     locale = serializers.CharField(required=False, max_length=20, help_text="Default: the store's language.")
     policy_id = serializers.IntegerField(
@@ -342,7 +343,11 @@ class PolicyPreviewApi(APIView):
         operation_id="policies_preview",
         summary="Preview an unsaved policy edit on a variant's storefront answer (nothing is saved)",
         request=PolicyPreviewInputSerializer,
-        responses={200: PolicyPreviewOutputSerializer, 400: OpenApiResponse(description="Invalid policy fields.")},
+        responses={
+            200: PolicyPreviewOutputSerializer,
+            400: OpenApiResponse(description="Invalid policy fields."),
+            404: OpenApiResponse(description="Unknown policy_id."),
+        },
     )
     def post(self, request):
         from backorder import texts

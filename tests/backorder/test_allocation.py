@@ -22,6 +22,7 @@ from backorder.services.allocation import (
     stock_adjustments_send,
     units_release,
 )
+from notifications.automations.recording import ruleset
 from stores.bigcommerce.client import BigCommerceClient
 from tests.backorder.conftest import SANDBOX_STORE, backorder_make, variant_make
 from tests.fixtures.bigcommerce import drop_store_schemas
@@ -146,6 +147,7 @@ def test_allocation_costs_the_same_queries_however_many_backorders_wait(store):
             for i in range(1000)
         ]
     )
+    ruleset()  # the store's automation rules are read once into the shared cache, then cost no query
     with CaptureQueriesContext(connection) as few:
         assert allocation_run(variant_id=small.bigcommerce_id) == 10
     with CaptureQueriesContext(connection) as many:

@@ -3,9 +3,9 @@ applied in parallel, each store in a transaction of its own.
 
 The rules:
 - A store is up to date when its `django_migrations` holds every migration the code has (each schema records
-  the shared apps' migrations too, as django-tenants does). One query over all store schemas
-  (`public.store_schemas_missing_migrations`, stores migration 0009) names the others; an up-to-date store
-  costs nothing more.
+  the shared apps' migrations too, as django-tenants does). One query per 500 store schemas
+  (`public.store_schemas_missing_migrations`, stores migration 0009) names the others, each in a transaction of
+  its own so that its locks stay bounded; an up-to-date store costs nothing more.
 - A store's pending migrations run in one transaction with a lock timeout, so a store either moves to the new
   state or stays where it was, and a migration stuck behind the store's traffic gives up instead of stalling
   it. (A migration marked non-atomic, such as CREATE INDEX CONCURRENTLY, runs on its own.)
@@ -13,6 +13,9 @@ The rules:
   still pending, since "pending" is read from the stores themselves.
 - The rendered model state before a plan is the same for every store at the same point, so it is built once
   per distinct plan and cloned for each store (rendering it is most of Django's per-store cost).
+- Nothing per store reads the whole catalog: Django's recorder asks whether `django_migrations` exists by
+  listing every table visible on the search path (`pg_table_is_visible` over all of `pg_class`: 0.4 s a store
+  at 2,000 stores, 430,000 relations), so a store's recorder looks its own table up by name instead.
 """
 
 from __future__ import annotations
@@ -28,8 +31,26 @@ from dataclasses import dataclass, field
 from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+from django_tenants.utils import quote_schema_name
 
 DEFAULT_LOCK_TIMEOUT_MS = 10_000
+
+
+class StoreMigrationRecorder(MigrationRecorder):
+    """Django's recorder for the current schema, whose "does django_migrations exist" is one lookup of that
+    schema's table by name (an index probe), not a list of every visible table (a scan of the whole catalog,
+    which grows with the number of stores)."""
+
+    def has_table(self) -> bool:
+        if self._has_table:
+            return True
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL",
+                [f"{quote_schema_name(self.connection.schema_name)}.{self.Migration._meta.db_table}"],
+            )
+            self._has_table = bool(cursor.fetchone()[0])
+        return self._has_table
 
 
 def migration_names() -> list[str]:
@@ -38,17 +59,28 @@ def migration_names() -> list[str]:
     return sorted(f"{app}.{name}" for app, name in executor.loader.graph.nodes)
 
 
+SCHEMAS_PER_QUERY = 500
+
+
 def stores_missing_migrations(*, schemas: list[str], expected: list[str] | None = None) -> dict[str, list[str]]:
-    """{schema: the migrations it lacks} for the schemas that lack any; one query whatever their number."""
+    """{schema: the migrations it lacks} for the schemas that lack any: one query per SCHEMAS_PER_QUERY stores
+    (20 at 10,000), nothing per store. Reading a schema's `django_migrations` takes two locks (the table and its
+    key) until the transaction ends, so one query over every store would need two lock slots per store at once:
+    20,000 at 10,000 stores, three times PostgreSQL's default lock table (max_locks_per_transaction 64 ×
+    max_connections 100), shared with the stores' own traffic. In autocommit each query is its own transaction and
+    frees its locks before the next."""
     if not schemas:
         return {}
     expected = migration_names() if expected is None else expected
+    missing: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT schema_name, missing FROM public.store_schemas_missing_migrations(%s::text[], %s::text[])",
-            [schemas, expected],
-        )
-        return {schema: list(missing) for schema, missing in cursor.fetchall()}
+        for start in range(0, len(schemas), SCHEMAS_PER_QUERY):
+            cursor.execute(
+                "SELECT schema_name, missing FROM public.store_schemas_missing_migrations(%s::text[], %s::text[])",
+                [schemas[start : start + SCHEMAS_PER_QUERY], expected],
+            )
+            missing.update((schema, list(names)) for schema, names in cursor.fetchall())
+    return missing
 
 
 @dataclass
@@ -75,8 +107,9 @@ class StoreMigrator:
         count depends on what the schema has applied)."""
         if self._executor is None or self._executor.loader.replacements:
             self._executor = MigrationExecutor(connection)
-        else:
-            self._executor.loader.applied_migrations = MigrationRecorder(connection).applied_migrations()
+        recorder = StoreMigrationRecorder(connection)
+        self._executor.recorder = recorder  # records this schema's migrations (ensure_schema asks has_table)
+        self._executor.loader.applied_migrations = recorder.applied_migrations()
         return self._executor
 
     def migrate(self, schema: str) -> StoreMigration:

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from django.db import connection
 
+from stores import schema_migrations
 from stores.schema_migrations import migration_names, stores_missing_migrations
 from tests.hardening.pooler import pgbouncer_available, pgbouncer_start
 from tests.hardening.servers import ROOT, app_environment
@@ -28,7 +29,7 @@ PROBE = "deploy_probe.0001_initial"
 
 
 @pytest.mark.django_db
-def test_which_stores_lack_which_migrations_is_one_query_whatever_their_number(make_store, django_assert_num_queries):
+def test_which_stores_lack_which_migrations_is_one_query_for_hundreds_of_stores(make_store, django_assert_num_queries):
     schemas = [make_store().schema_name for _ in range(3)]
     expected = migration_names()
     connection.set_schema_to_public()
@@ -46,6 +47,26 @@ def test_which_stores_lack_which_migrations_is_one_query_whatever_their_number(m
     with django_assert_num_queries(1):
         missing = stores_missing_migrations(schemas=schemas, expected=expected)
     assert missing == {schemas[1]: ["backorder.0001_initial"], schemas[2]: expected}
+
+
+@pytest.mark.django_db
+def test_stores_are_checked_hundreds_at_a_time_so_the_locks_held_stay_bounded(
+    make_store, monkeypatch, django_assert_num_queries
+):
+    """Each query takes two locks per store it reads until its transaction ends (one query over 10,000 stores
+    would need 20,000 lock slots): the stores go SCHEMAS_PER_QUERY at a time, each query its own transaction in
+    autocommit."""
+    schemas = [make_store().schema_name for _ in range(5)]
+    expected = migration_names()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{schemas[4]}".django_migrations WHERE app = %s AND name = %s',
+                       ["backorder", "0001_initial"])  # fmt: skip
+    monkeypatch.setattr(schema_migrations, "SCHEMAS_PER_QUERY", 2)
+    connection.set_schema_to_public()
+    stores_missing_migrations(schemas=schemas[:1], expected=expected)  # the schema switch's SET is not counted
+    with django_assert_num_queries(3):  # 5 stores, 2 a query
+        missing = stores_missing_migrations(schemas=schemas, expected=expected)
+    assert missing == {schemas[4]: ["backorder.0001_initial"]}
 
 
 # -- deploys ----------------------------------------------------------------------------------------------

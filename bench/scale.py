@@ -67,6 +67,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql as pgsql
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "scale.json"
@@ -77,6 +78,7 @@ TARGET = 10_000
 PROBE_SETTINGS = "bench.settings_migrations_bench"
 PROBE_TABLE = "migration_probe_probe"
 PASSWORD = "bench-pass-2026!"
+TEMPLATE = "tenant_template"
 
 
 # -- databases ----------------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def _catalog(url: str) -> dict:
         def one(sql, params=None):
             return conn.execute(sql, params).fetchone()[0]
 
-        template = "tenant_template"
+        template = TEMPLATE
         kinds = dict(
             conn.execute(
                 "SELECT relkind::text, count(*) FROM pg_class WHERE relnamespace = %s::regnamespace GROUP BY 1",
@@ -295,7 +297,8 @@ def _seed(store) -> None:
 
 
 def worker_signups(payload: dict) -> dict:
-    """`count` web sign-ups, each timed whole and its schema step (clone + setup steps) apart."""
+    """Up to `count` web sign-ups, each timed whole and its schema step (clone + setup steps) apart; no new one is
+    started when it would not end within `budget` seconds (judged by the last one). Each is printed as it ends."""
     from bench import _django
 
     _django.setup()
@@ -314,25 +317,39 @@ def worker_signups(payload: dict) -> dict:
             schema_seconds.append(time.perf_counter() - started)
 
     provisioning.store_schema_create = timed
-    seconds = []
+    seconds: list[float] = []
+    began = time.perf_counter()
     for i in range(payload["count"]):
+        if seconds and time.perf_counter() - began + seconds[-1] > payload["budget"]:
+            break
         connection.close()  # a new request, a new connection
         started = time.perf_counter()
         made = services.store_sign_up(email=f"owner-{payload['tag']}-{i}@scale.example", password=PASSWORD,
                                       store_name=f"Scale signup {payload['tag']} {i:02d}")  # fmt: skip
         seconds.append(time.perf_counter() - started)
+        print("SIGNUP " + json.dumps({"ms": round(seconds[-1] * 1000, 1), "schema_step_ms":
+                                      round(schema_seconds[-1] * 1000, 1)}), flush=True)  # fmt: skip
         _seed(made.store)
     connection.close()
-    return {
-        "signup_ms": [round(s * 1000, 1) for s in seconds],
-        "schema_step_ms": [round(s * 1000, 1) for s in schema_seconds],
-        "signup_median_ms": round(statistics.median(seconds) * 1000, 1),
-        "schema_step_median_ms": round(statistics.median(schema_seconds) * 1000, 1),
-    }
+    return {"done": len(seconds)}
+
+
+def _copy_template(schema_name: str, sql: str) -> None:
+    """The template schema's tables, indexes, constraints, sequences and rows (its pg_dump, renamed) in one
+    transaction: what the clone function makes, without the clone function's catalog searches."""
+    from django.db import connection
+    from django_tenants.utils import schema_exists
+
+    if schema_exists(schema_name, case_sensitive=False):
+        raise ValueError(f"A schema named {schema_name!r} already exists.")
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        conn.execute(re.sub(r"\btenant_template\b", schema_name, sql))
+    connection.set_schema_to_public()
 
 
 def worker_fill(payload: dict) -> dict:
-    """Stores number start, start + step, ... < end by `store_create`, each on a fresh connection."""
+    """Stores number start, start + step, ... < end by `store_create`, each on a fresh connection; with `copy_sql`
+    the template is copied from its pg_dump instead of by the clone function (see `_template_copy_sql`)."""
     from bench import _django
 
     _django.setup()
@@ -342,6 +359,9 @@ def worker_fill(payload: dict) -> dict:
 
     assert not provisioning.template_pending_migrations()
     provisioning.template_pending_migrations = lambda: []  # checked once here; each check loads the graph
+    if payload.get("copy_sql"):
+        sql = Path(payload["copy_sql"]).read_text()
+        provisioning._clone_template = lambda schema_name: _copy_template(schema_name, sql)
     made: list[tuple[int, float]] = []
     numbers = range(payload["start"], payload["end"], payload["step"])
     for k, n in enumerate(numbers):
@@ -494,7 +514,7 @@ WORKERS = {"signups": worker_signups, "fill": worker_fill, "memory": worker_memo
 # -- phases --------------------------------------------------------------------------------------------------
 
 
-def _fill(env: dict, *, start: int, end: int, jobs: int) -> list[tuple[int, float]]:
+def _fill(env: dict, *, start: int, end: int, jobs: int, copy_sql: str | None) -> list[tuple[int, float]]:
     """Stores start..end-1, `jobs` processes side by side (interleaved numbers, so both see the catalog grow)."""
     if end <= start:
         return []
@@ -503,7 +523,7 @@ def _fill(env: dict, *, start: int, end: int, jobs: int) -> list[tuple[int, floa
 
     def run(j: int) -> None:
         try:
-            results[j] = _worker(env, "fill", {"start": start + j, "end": end, "step": jobs})
+            results[j] = _worker(env, "fill", {"start": start + j, "end": end, "step": jobs, "copy_sql": copy_sql})
         except Exception as exc:  # reported below
             errors.append(str(exc))
 
@@ -516,6 +536,156 @@ def _fill(env: dict, *, start: int, end: int, jobs: int) -> list[tuple[int, floa
         raise RuntimeError(errors[0])
     made = sorted(pair for result in results for pair in result["store_create_ms"])
     return [tuple(pair) for pair in made]
+
+
+def _template_copy_sql(url: str) -> str:
+    """The template schema as SQL (pg_dump of its definitions and rows), for `_copy_template`; saved to a file."""
+    parts = []
+    for what in (["--schema-only"], ["--data-only", "--inserts"]):
+        done = subprocess.run(["pg_dump", *what, "-n", TEMPLATE, "--no-owner", "--no-privileges", f"--dbname={url}"],
+                              check=True, capture_output=True, text=True, timeout=600)  # fmt: skip
+        parts.append(done.stdout)
+    lines = [line for line in "\n".join(parts).splitlines() if not line.startswith(("\\", "--"))]
+    handle, path = tempfile.mkstemp(prefix="scale-template-", suffix=".sql")
+    with os.fdopen(handle, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def _schema_fingerprint(url: str, schema: str) -> dict:
+    """What a store schema is made of, its own name taken out: relations by kind, and md5s of its columns, of its
+    indexes and constraints (their structure; their names apart, since the clone function renames named unique
+    constraints; a partial index's condition as present or not, since PostgreSQL may print an equal condition
+    differently after a dump) and of its migration records. Equal fingerprints = the same schema."""
+
+    def strip(expression: str) -> str:
+        return f"regexp_replace({expression}, '\\m' || %(s)s || '\\.', '', 'g')"
+
+    def md5_of(expression: str, source: str) -> str:
+        return f"SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (SELECT {expression} AS x {source}) t"
+
+    columns = md5_of(
+        "c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || a.attnotnull::text || "
+        f"a.attidentity::text || coalesce({strip('pg_get_expr(d.adbin, d.adrelid)')}, '')",
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
+        "AND d.adnum = a.attnum WHERE c.relnamespace = %(s)s::regnamespace AND c.relkind IN ('r', 'p') "
+        "AND a.attnum > 0 AND NOT a.attisdropped",
+    )
+    index_shape = strip(
+        "regexp_replace(regexp_replace(pg_get_indexdef(i.indexrelid), '^CREATE (UNIQUE )?INDEX \\S+ ON ', "
+        "'CREATE \\1INDEX ON '), ' WHERE .*$', ' WHERE (condition)')"
+    )
+    indexes_from = "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = %(s)s::regnamespace"
+    constraint_shape = strip(
+        "contype::text || ':' || conrelid::regclass::text || ':' || conkey::text || ':' || "
+        "coalesce(confrelid::regclass::text, '')"
+    )
+    constraints_from = "FROM pg_constraint WHERE connamespace = %(s)s::regnamespace"
+    with psycopg.connect(url, autocommit=True) as conn:
+
+        def one(sql: str):
+            return conn.execute(sql, {"s": schema}).fetchone()[0]
+
+        kinds = dict(conn.execute("SELECT relkind::text, count(*) FROM pg_class WHERE relnamespace = "
+                                  "%(s)s::regnamespace GROUP BY 1", {"s": schema}).fetchall())  # fmt: skip
+        found = {
+            "relations": dict(sorted(kinds.items())),
+            "columns": one(columns),
+            "indexes": one(md5_of(index_shape, indexes_from)),
+            "constraints": one(md5_of(constraint_shape, constraints_from)),
+            "migrations": conn.execute(
+                pgsql.SQL("SELECT md5(string_agg(app || '.' || name, ',' ORDER BY app, name)) FROM {}.{}").format(
+                    pgsql.Identifier(schema), pgsql.Identifier("django_migrations")
+                )
+            ).fetchone()[0],
+        }
+        names = conn.execute(
+            "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relnamespace = %(s)s::regnamespace UNION SELECT conname::text " + constraints_from,
+            {"s": schema},
+        ).fetchall()
+    return {**found, "names": sorted(row[0] for row in names)}
+
+
+HOTSPOT = """SELECT old.indexname, new.indexname FROM pg_indexes old, pg_indexes new
+WHERE old.schemaname = %(source)s AND new.schemaname = %(dest)s AND old.tablename = new.tablename
+AND old.tablename = %(table)s AND old.indexname <> new.indexname
+AND regexp_replace(old.indexdef, E'.*USING','') = regexp_replace(new.indexdef, E'.*USING','')
+ORDER BY old.indexdef, new.indexdef"""
+
+
+def _clone_hotspot(url: str, *, timeout_s: int) -> dict:
+    """The clone function's costliest statement (it runs it for every table of the template: the indexes of the
+    template's table and of its copy, found by joining pg_indexes with itself on the table's name), timed for one
+    table whose name the planner believes rare. PostgreSQL keeps the 100 commonest values of pg_class.relname;
+    every store repeats each of its relation names, so a schema with more than 100 of them leaves the rest with
+    an estimate of one row: a nested loop over every store's indexes of that name, twice, O(stores²)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        common = set(conn.execute(
+            "SELECT unnest(most_common_vals::text::text[]) FROM pg_stats WHERE schemaname = 'pg_catalog' "
+            "AND tablename = 'pg_class' AND attname = 'relname'"
+        ).fetchall())  # fmt: skip
+        common = {row[0] for row in common}
+        names = conn.execute(
+            "SELECT relkind::text, relname FROM pg_class WHERE relnamespace = %s::regnamespace ORDER BY relname",
+            [TEMPLATE],
+        ).fetchall()
+        tables = [name for kind, name in names if kind in ("r", "p")]
+        rare = [name for name in tables if name not in common]
+        dest = conn.execute("SELECT min(schema_name) FROM stores_store WHERE schema_name <> 'public'").fetchone()[0]
+        found = {"template_tables": len(tables), "tables_estimated_rare": len(rare),
+                 "repeated_names_per_store": len([n for k, n in names if not n.startswith("pg_toast")]),
+                 "timeout_s": timeout_s}  # fmt: skip
+        if not dest or not tables:
+            return found
+        table = (rare or tables)[0]
+        conn.execute(f"SET statement_timeout = '{int(timeout_s)}s'")
+        started = time.perf_counter()
+        try:
+            conn.execute(HOTSPOT, {"source": TEMPLATE, "dest": dest, "table": table}).fetchall()
+            found["seconds"] = round(time.perf_counter() - started, 2)
+        except psycopg.errors.QueryCanceled:
+            found["seconds"] = None
+            found["timed_out"] = True
+        found["table"] = table
+    return found
+
+
+def _signups(url: str, env: dict, *, tag: str, count: int, budget: int) -> dict:
+    """Sign-ups through the real path (a worker process), within `budget` seconds: the one still running then is
+    stopped (the process killed, its database session ended: the sign-up's transaction rolls back)."""
+    app = f"scale-signups-{tag}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.scale", "--worker", "signups", "--payload",
+         json.dumps({"count": count, "tag": tag, "budget": budget})],
+        cwd=ROOT, env={**env, "PGAPPNAME": app, "DJANGO_SETTINGS_MODULE": "config.settings"}, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    started = time.perf_counter()
+    try:
+        process.wait(timeout=budget + 60)
+        stopped = False
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [app])
+        stopped = True
+    reader.join(timeout=10)
+    done = [json.loads(line[len("SIGNUP ") :]) for line in lines if line.startswith("SIGNUP ")]
+    found = {"budget_s": budget, "signup_ms": [d["ms"] for d in done], "schema_step_ms": [d["schema_step_ms"]
+             for d in done], "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+    if stopped:
+        found["unfinished_after_s"] = round(time.perf_counter() - started - sum(d["ms"] for d in done) / 1000, 1)
+    elif process.returncode:
+        raise RuntimeError(f"the sign-up worker failed (exit {process.returncode}): {''.join(lines)[-2000:]}")
+    if done:
+        found["signup_median_ms"] = round(statistics.median(found["signup_ms"]), 1)
+        found["schema_step_median_ms"] = round(statistics.median(found["schema_step_ms"]), 1)
+    return found
 
 
 def _fill_trend(made: list[tuple[int, float]], buckets: int = 8) -> list[dict]:
@@ -569,17 +739,31 @@ def _dumps(url: str, sample: int) -> dict:
 
 
 def _missing_migrations_locks(url: str) -> dict:
-    """Locks held by the one query that finds stores lacking migrations (they last until its transaction ends)."""
-    with psycopg.connect(url) as conn:
-        expected = [f"{app}.{name}" for app, name in conn.execute("SELECT app, name FROM django_migrations")]
-        schemas = _store_schemas(url)
+    """Locks held by one of the queries that find stores lacking migrations (they last until its transaction ends):
+    `migrate` sends one per SCHEMAS_PER_QUERY stores, each in a transaction of its own; also what a single query
+    over every store would hold."""
+    # stores.schema_migrations.SCHEMAS_PER_QUERY, read from its source (this process has no Django settings)
+    source = (Path(__file__).resolve().parents[1] / "stores" / "schema_migrations.py").read_text()
+    per_query = int(re.search(r"^SCHEMAS_PER_QUERY = ([\d_]+)$", source, re.M).group(1))
+
+    def held(conn, schemas: list[str], expected: list[str]) -> tuple[int, float]:
         started = time.perf_counter()
         conn.execute("SELECT count(*) FROM public.store_schemas_missing_migrations(%s::text[], %s::text[])",
                      [schemas, expected])  # fmt: skip
         seconds = time.perf_counter() - started
         locks = conn.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()").fetchone()[0]
         conn.rollback()
-    return {"stores": len(schemas), "locks": locks, "seconds": round(seconds, 2)}
+        return locks, seconds
+
+    with psycopg.connect(url) as conn:
+        expected = [f"{app}.{name}" for app, name in conn.execute("SELECT app, name FROM django_migrations")]
+        conn.rollback()
+        schemas = _store_schemas(url)
+        locks, seconds = held(conn, schemas[:per_query], expected)
+        all_locks, all_seconds = held(conn, schemas, expected)
+    return {"stores": len(schemas), "per_query": per_query, "queries": -(-len(schemas) // per_query),
+            "locks": locks, "seconds": round(seconds, 2), "one_query_locks": all_locks,
+            "one_query_seconds": round(all_seconds, 2)}  # fmt: skip
 
 
 MIGRATE_CHECK = re.compile(r"(\d+) stores, (\d+) up to date, (\d+) to migrate \(checked in ([\d.]+) s\)")
@@ -929,6 +1113,27 @@ def _fit(points: list[tuple[float, float]], at: float) -> float | None:
     return my + slope * (at - mx)
 
 
+def _fit_poly(points: list[tuple[float, float]], degree: int):
+    """Least-squares polynomial (degree 1 or 2) through (x, y) points, as a function."""
+    size = degree + 1
+    a = [[sum(x ** (i + j) for x, _y in points) for j in range(size)] for i in range(size)]
+    b = [sum(y * x**i for x, y in points) for i in range(size)]
+    for col in range(size):  # Gauss-Jordan on the normal equations (3x3 at most)
+        pivot = max(range(col, size), key=lambda row: abs(a[row][col]))
+        a[col], a[pivot], b[col], b[pivot] = a[pivot], a[col], b[pivot], b[col]
+        for row in range(size):
+            if row != col and a[col][col]:
+                factor = a[row][col] / a[col][col]
+                a[row] = [x - factor * y for x, y in zip(a[row], a[col], strict=True)]
+                b[row] -= factor * b[col]
+    coefficients = [b[i] / a[i][i] if a[i][i] else 0.0 for i in range(size)]
+    return lambda x: sum(c * x**i for i, c in enumerate(coefficients))
+
+
+def _poly_at(points: list[tuple[float, float]], at: float) -> float:
+    return _fit_poly(points, 2 if len(points) >= 3 else 1)(at) if len(points) >= 2 else float("nan")
+
+
 def _projected_ms(points: list[tuple[float, float]]) -> str:
     """The linear fit at 10,000 stores; no growth above the noise when the fitted line falls."""
     at_target, at_last = _fit(points, TARGET), _fit(points, max(x for x, _y in points))
@@ -948,39 +1153,54 @@ def rows(r: dict) -> list[dict]:
         out.append({"figure": figure, "measured": measured, "at": at, "comparison": comparison,
                     "projected": projected, "how": how})  # fmt: skip
 
-    signups = r.get("signups") or {}
-    points = [(v["existing_stores"], v["signup_median_ms"]) for v in signups.values() if "signup_median_ms" in v]
-    schema_points = [(v["existing_stores"], v["schema_step_median_ms"]) for v in signups.values()
-                     if "schema_step_median_ms" in v]  # fmt: skip
-    counts = {v["existing_stores"]: len(v.get("signup_ms", [])) for v in signups.values()}
-    for existing, ms in points:
-        schema_ms = dict(schema_points).get(existing)
-        add(
-            f"sign-up → usable store, median of {counts.get(existing, '?')}",
-            f"{ms:,.0f} ms",
-            f"{existing:,} stores",
-            f"clone + setup {schema_ms:,.0f} ms" if schema_ms else "—",
-        )
+    signups = sorted((r.get("signups") or {}).values(), key=lambda v: v["existing_stores"])
+    points = [(v["existing_stores"], v["signup_median_ms"]) for v in signups if "signup_median_ms" in v]
+    schema_points = [
+        (v["existing_stores"], v["schema_step_median_ms"]) for v in signups if "schema_step_median_ms" in v
+    ]
+    for v in signups:
+        at = f"{v['existing_stores']:,} stores"
+        if "skipped" in v:
+            add("sign-up → usable store (real path)", "not timed", at, v["skipped"])
+            continue
+        unfinished = v.get("unfinished_after_s")
+        if v.get("signup_ms"):
+            median = statistics.median(v["signup_ms"])
+            extra = f"; one more unfinished after {unfinished:,.0f} s" if unfinished else ""
+            add(f"sign-up → usable store (real path), median of {len(v['signup_ms'])}", f"{median:,.0f} ms", at,
+                f"clone + setup {statistics.median(v['schema_step_ms']):,.0f} ms{extra}")  # fmt: skip
+        elif unfinished:
+            add("sign-up → usable store (real path)", f"> {unfinished:,.0f} s", at,
+                f"stopped unfinished (budget {v['budget_s']} s)")  # fmt: skip
     if len(points) >= 2:
-        add(
-            "sign-up → usable store",
-            "—",
-            "—",
-            f"clone + setup {_projected_ms(schema_points)}",
-            _projected_ms(points),
-            f"linear fit of the {len(points)} points above",
-        )
+        fitted = _fit_poly(points, 2 if len(points) >= 3 else 1)
+        kind = "quadratic" if len(points) >= 3 else "linear"
+        n_here = max((v["existing_stores"] for v in signups), default=0)
+        add("sign-up → usable store (real path)", "—", "—",
+            f"the fit gives {fitted(n_here / 2) / 1000:,.0f} s at {n_here // 2:,}, {fitted(n_here) / 1000:,.0f} s at "
+            f"{n_here:,}; clone + setup {_poly_at(schema_points, TARGET) / 1000:,.0f} s at 10,000",
+            f"{fitted(TARGET) / 1000:,.0f} s", f"{kind} fit of the medians above (the clone is O(N²))")  # fmt: skip
+    for key, v in sorted((r.get("clone_hotspot") or {}).items(), key=lambda kv: int(kv[0])):
+        if not v or "table" not in v:
+            continue
+        measured = f"{v['seconds']:,.1f} s" if v.get("seconds") is not None else f"> {v['timeout_s']} s"
+        add("clone function's costliest statement, one table", measured, f"{int(key):,} stores",
+            f"{v['tables_estimated_rare']} of {v['template_tables']} template tables estimated rare: each pays it; "
+            f"{v['repeated_names_per_store']} repeated names per store (statistics keep 100)")  # fmt: skip
     trend = r.get("fill", {}).get("trend") or []
     if trend:
-        fill_points = [(t["middle"], t["median_ms"]) for t in trend if "middle" in t]
-        add(
-            "store_create (clone, setup, host) while filling, median",
+        by = r.get("fill", {}).get("by", "clone function")
+        add(f"fill: store_create, {by}, median",
             f"{trend[0]['median_ms']:,.0f} → {trend[-1]['median_ms']:,.0f} ms",
             f"store #{trend[0]['stores']} → #{trend[-1]['stores']}",
-            f"{r['args']['fill_jobs']} processes side by side, {len(trend)} groups",
-            _projected_ms(fill_points) if len(fill_points) >= 2 else "—",
-            "linear fit of the groups' medians",
-        )
+            f"{r['args']['fill_jobs']} processes side by side, {len(trend)} groups")  # fmt: skip
+    if "fingerprints_equal" in r:
+        renamed = ", ".join(f"{label} {len(f.get('names_not_in_template', []))}"
+                            for label, f in r.get("fingerprints", {}).items() if label != "template")  # fmt: skip
+        add("store schemas (fill copy, sign-up clone) built like the template", "yes" if r["fingerprints_equal"]
+            else "NO", ", ".join(f["schema"] for f in r.get("fingerprints", {}).values()),
+            "relations, columns, indexes, constraints, migration records; index/constraint names differing from "
+            f"the template: {renamed}")  # fmt: skip
 
     routing = r.get("routing") or {}
     for label, m in (routing.get("endpoints") or {}).items():
@@ -1160,7 +1380,17 @@ def rows(r: dict) -> list[dict]:
             "per store × stores",
         )
     missing = deploys.get("missing_migrations_query")
-    if missing:
+    if missing and "per_query" in missing:
+        add(
+            "locks held by one 'which stores lack migrations' query",
+            f"{missing['locks']:,}",
+            f"{missing['per_query']:,} of {missing['stores']:,} stores ({missing['queries']} queries)",
+            f"in {_s(missing['seconds'])}; one query over every store: {missing['one_query_locks']:,} locks, "
+            f"{_s(missing['one_query_seconds'])}",
+            f"{missing['locks']:,} ({-(-TARGET // missing['per_query'])} queries)",
+            f"bounded: {missing['per_query']} stores a query, each its own transaction",
+        )
+    elif missing:
         add(
             "locks held by the 'which stores lack migrations' query",
             f"{missing['locks']:,}",
@@ -1256,44 +1486,106 @@ def _phase(result: dict, name: str, func, *args, **kwargs):
     return value
 
 
+def _signup_points(args) -> list[int]:
+    if args.signup_points:
+        return sorted({int(p) for p in args.signup_points.split(",")} | {0})
+    n = args.stores
+    return sorted({0, n // 20, n // 10, n // 5, n // 2, n})
+
+
 def _provision(result: dict, url: str, env: dict, args) -> None:
-    """migrate, then stores up to N with sign-ups timed at 0, N/2 and N; catalog and pg_dump along the way."""
+    """migrate, then stores up to N with sign-ups timed along the way; catalog, the clone's costliest statement
+    and pg_dump at each point."""
     n = args.stores
     initial = _phase(result, "initial migrate", _manage, env, "migrate", "--noinput")
     result["initial_migrate_seconds"] = round(initial[0], 1) if initial else None
     result["noop_migrate_at_0"] = _phase(result, "no-op migrate at 0 stores", _migrate, env, jobs=1)
-    result["catalog"], result["catalog_vacuum"], result["dumps"], result["signups"] = {}, {}, {}, {}
+    for key in ("catalog", "catalog_vacuum", "dumps", "signups", "clone_hotspot", "fingerprints"):
+        result[key] = {}
     result["catalog"]["0"] = _phase(result, "catalog at 0 stores", _catalog, url)
     result["dumps"]["0"] = _phase(result, "pg_dump at 0 stores", _dumps, url, args.dump_sample)
+    copy_sql = None if args.fill_by_clone else _template_copy_sql(url)
     made_all: list = []
     existing = 0
-    for point in sorted({0, n // 2, n}):
-        if point > existing:
-            _log(f"filling stores {existing}..{point - 1} with {args.fill_jobs} processes")
-            made_all += _phase(result, f"fill to {point}", _fill, env, start=existing, end=point,
-                               jobs=args.fill_jobs) or []  # fmt: skip
-            result["fill"] = {"stores": len(made_all), "jobs": args.fill_jobs, "trend": _fill_trend(made_all),
-                              "store_create_ms": made_all}  # fmt: skip
-            _log(f"fill trend: {result['fill']['trend']}")
+    skip_from = None
+    try:
+        for point in _signup_points(args):
+            if point > existing:
+                _log(f"filling stores {existing}..{point - 1} with {args.fill_jobs} processes "
+                     f"({'clone function' if args.fill_by_clone else 'template copied from its pg_dump'})")  # fmt: skip
+                made_all += _phase(result, f"fill to {point}", _fill, env, start=existing, end=point,
+                                   jobs=args.fill_jobs, copy_sql=copy_sql) or []  # fmt: skip
+                result["fill"] = {"stores": len(made_all), "jobs": args.fill_jobs, "trend": _fill_trend(made_all),
+                                  "by": "clone function" if args.fill_by_clone else "template copy",
+                                  "store_create_ms": made_all}  # fmt: skip
+                _log(f"fill trend: {result['fill']['trend']}")
+                existing = len(_store_schemas(url))
+            if point:
+                result["catalog_vacuum"][str(point)] = _phase(result, f"catalog vacuum at {point}", _catalog_vacuum,
+                                                              url)  # fmt: skip
+                result["catalog"][str(point)] = _phase(result, f"catalog at {point}", _catalog, url)
+                result["clone_hotspot"][str(point)] = _phase(result, f"clone hotspot at {point}", _clone_hotspot,
+                                                             url, timeout_s=args.hotspot_timeout)  # fmt: skip
+            if point == n:
+                result["dumps"][str(point)] = _phase(result, f"pg_dump at {point}", _dumps, url, args.dump_sample)
+            if skip_from is not None and not args.signup_always:
+                result["signups"][str(point)] = {"existing_stores": existing, "skipped": f"a sign-up at {skip_from} "
+                                                 f"stores already took longer than {args.signup_budget} s"}  # fmt: skip
+                continue
+            signups = _phase(result, f"sign-ups at {existing}", _signups, url, env, tag=f"p{point}",
+                             count=args.signups, budget=args.signup_budget)  # fmt: skip
+            if signups:
+                result["signups"][str(point)] = {"existing_stores": existing, **signups}
+                _log(f"sign-ups at {existing} stores: {signups['signup_ms']} ms"
+                     + (f", one unfinished after {signups['unfinished_after_s']} s" if "unfinished_after_s" in signups
+                        else ""))  # fmt: skip
+                if "unfinished_after_s" in signups and not signups["signup_ms"]:
+                    skip_from = existing
             existing = len(_store_schemas(url))
-        if point:
-            result["catalog_vacuum"][str(point)] = _phase(result, f"catalog vacuum at {point}", _catalog_vacuum, url)
-            result["catalog"][str(point)] = _phase(result, f"catalog at {point}", _catalog, url)
-        if point == n:
-            result["dumps"][str(point)] = _phase(result, f"pg_dump at {point}", _dumps, url, args.dump_sample)
-        signups = _phase(result, f"sign-ups at {existing}", _worker, env, "signups",
-                         {"count": args.signups, "tag": f"p{point}"})  # fmt: skip
-        if signups:
-            result["signups"][str(point)] = {"existing_stores": existing, **signups}
-            _log(f"sign-ups at {existing} stores: median {signups['signup_median_ms']} ms "
-                 f"(schema step {signups['schema_step_median_ms']} ms)")  # fmt: skip
-        existing = len(_store_schemas(url))
+    finally:
+        if copy_sql:
+            os.unlink(copy_sql)
+    schemas = _store_schemas(url)
+    copied = [s for s in schemas if s.startswith("store_scale_0")]
+    cloned = [s for s in schemas if s.startswith("store_scale_signup")]
+    for label, schema in (("template", TEMPLATE), ("copied (fill)", copied[-1] if copied else None),
+                          ("cloned (sign-up)", cloned[-1] if cloned else None)):  # fmt: skip
+        if schema:
+            result["fingerprints"][label] = {"schema": schema, **_schema_fingerprint(url, schema)}
+    prints = [{k: v for k, v in f.items() if k not in ("schema", "names")} for f in result["fingerprints"].values()]
+    result["fingerprints_equal"] = all(p == prints[0] for p in prints)
+    template_names = set(result["fingerprints"].get("template", {}).get("names", []))
+    for print_ in result["fingerprints"].values():
+        names = set(print_.pop("names"))
+        print_["names_not_in_template"] = sorted(names - template_names)
+        print_["template_names_missing"] = sorted(template_names - names)
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=2000)
     parser.add_argument("--signups", type=int, default=10, help="timed sign-ups at each point (median)")
+    parser.add_argument(
+        "--signup-points", default="", help="store counts to time sign-ups at (default: 0, N/20, N/10, N/5, N/2, N)"
+    )
+    parser.add_argument(
+        "--signup-budget",
+        type=int,
+        default=900,
+        help="seconds of sign-ups at each point; later points are skipped once one does not finish",
+    )
+    parser.add_argument("--signup-always", action="store_true", help="time sign-ups at every point regardless")
+    parser.add_argument(
+        "--hotspot-timeout",
+        type=int,
+        default=300,
+        help="seconds allowed to the clone function's costliest statement, timed at each point",
+    )
+    parser.add_argument(
+        "--fill-by-clone",
+        action="store_true",
+        help="fill with the clone function, as sign-up does (O(N²): hours at 2,000 stores)",
+    )
     parser.add_argument("--fill-jobs", type=int, default=2, help="processes making the stores in between")
     parser.add_argument("--today-sample", type=int, default=50, help="stores migrated through today's path")
     parser.add_argument("--memory-stores", type=int, default=500)

@@ -135,6 +135,30 @@ def test_a_coupon_rule_makes_one_single_use_coupon_and_e_mails_its_code(selling,
     assert code in text and "10%" in text and "Sorry for the wait." in text
 
 
+def test_e_mails_to_the_team_and_to_an_address_arrive_once_with_their_placeholders_filled(selling, sandbox, smtp_sink):
+    rule_create(name="Warehouse", trigger="backorder.created", enabled=True, actions=[
+        {"type": "email", "to": "team", "subject": "Backorder on order {order_id}", "message": "{sku} x {quantity}"},
+        {"type": "email", "to": "address", "address": "Warehouse@Example.com", "subject": "Pick {sku}",
+         "message": "Order {order_id} waits for {quantity} unit(s)."},
+    ])  # fmt: skip
+    order = backorder_order(sandbox, selling, email="ada@example.com", quantity=3)
+    backorder = Backorder.objects.get(order_id=order["id"])
+
+    run_all(selling)
+    AutomationRun.objects.update(status="pending", steps=[])  # a worker doing it all again owes the same e-mails
+    run_all(selling)
+    notifications_send()
+    notifications_send()
+
+    (team,) = [m for m in smtp_sink.to(selling.owner.email) if "Backorder on order" in m["Subject"]]
+    assert team["Subject"] == f"Backorder on order {order['id']}"
+    assert f"{backorder.sku} x 3" in team.get_body(("plain",)).get_content()
+    (warehouse,) = smtp_sink.to("warehouse@example.com")
+    assert warehouse["Subject"] == f"Pick {backorder.sku}"
+    assert f"Order {order['id']} waits for 3 unit(s)." in warehouse.get_body(("plain",)).get_content()
+    assert not [m for m in smtp_sink.to("ada@example.com") if "Pick" in m["Subject"] or "Backorder on" in m["Subject"]]
+
+
 def test_local_actions_move_the_date_cancel_and_make_a_task(selling, sandbox):
     rule_create(
         name="Later",

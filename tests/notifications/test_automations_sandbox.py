@@ -18,7 +18,7 @@ from backorder import events
 from backorder.handlers import order_changed
 from backorder.models import Backorder, MerchantTask, Policy
 from notifications.automations import recording, runner
-from notifications.automations.models import AutomationRun
+from notifications.automations.models import AutomationEvent, AutomationRun
 from notifications.automations.services import rule_create
 from notifications.models import Notification
 from notifications.sending import notifications_send
@@ -296,10 +296,12 @@ def test_a_used_up_budget_skips_the_rest_of_the_day_and_says_so(selling, sandbox
 
 def test_the_order_capture_path_gains_no_query(selling, sandbox):
     """Capturing an order costs exactly as many queries with the automations listener connected as without it,
-    for a store without rules and for one whose rules and subscriptions want other events."""
+    once the store's rule set is cached: for a store without rules, for one whose rules and subscriptions want
+    other events, and for one whose rules on new backorders do not match this one (all decided in memory).
+    A rule that matches adds exactly its one outbox statement (the event with its run, in one INSERT)."""
     variant = stocked_variant(sandbox, on_hand=0)
     orders = [sandbox.place_order(STORE, [{"variant_id": variant, "quantity": 1}], email=f"s{n}@example.com")
-              for n in range(4)]  # fmt: skip
+              for n in range(6)]  # fmt: skip
     order_changed(selling, [order_event(orders[0]["id"])])  # warm-up: every cache, "no rules" included
 
     def capture_queries(order) -> int:
@@ -322,9 +324,27 @@ def test_the_order_capture_path_gains_no_query(selling, sandbox):
     webhooks.endpoint_create(url=sandbox.receiver_url("erp"), events=["backorder.cancelled"])
     recording.ruleset()  # the new set, cached (saving puts it in the cache after the commit)
     with_other_rules = capture_queries(orders[3])
+    for n in range(100):  # rules on new backorders whose (local) conditions do not hold for this one
+        rule_create(name=f"Wholesale {n}", trigger="backorder.created", enabled=True,
+                    conditions=[{"field": "email_domain", "op": "is", "value": f"trade{n}.example"},
+                                {"field": "quantity", "op": "gte", "value": 1}],
+                    actions=[{"type": "task", "title": "Wholesale"}])  # fmt: skip
+    recording.ruleset()
+    with_rules_not_matching = capture_queries(orders[4])
 
-    assert without == with_listener == with_other_rules, (without, with_listener, with_other_rules)
-    assert Backorder.objects.count() == 4 and not AutomationRun.objects.exists()
+    assert without == with_listener == with_other_rules == with_rules_not_matching, (
+        without, with_listener, with_other_rules, with_rules_not_matching)  # fmt: skip
+    assert Backorder.objects.count() == 5 and not AutomationRun.objects.exists()
+
+    rule_create(name="Every new backorder", trigger="backorder.created", enabled=True,
+                actions=[{"type": "task", "title": "New"}])  # fmt: skip
+    recording.ruleset()
+    with CaptureQueriesContext(connection) as matching:
+        order_changed(selling, [order_event(orders[5]["id"])])
+    assert len(matching) == without + 1
+    outbox = f"INSERT INTO {AutomationEvent._meta.db_table}"
+    assert sum(outbox in q["sql"] for q in matching.captured_queries) == 1
+    assert AutomationRun.objects.get().event.order_id == orders[5]["id"]
 
 
 # -- a worker SIGKILLed in the middle of a run (a real process, the test database) ------------------------------

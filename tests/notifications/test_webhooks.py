@@ -82,6 +82,20 @@ def test_targets_on_loopback_or_private_networks_are_refused(store, url):
     assert response.status_code == 400 and "url" in response.json()["fields"]
 
 
+def test_loopback_and_private_targets_are_allowed_only_with_debug_on(settings):
+    """The demo and the tests point webhooks, Slack and Teams at the sandbox on loopback: DEBUG on allows it (or
+    OUTBOUND_PRIVATE_TARGETS, whose default is DEBUG); in production both are off and such targets are refused."""
+    from notifications.webhooks import targets
+
+    settings.DEBUG, settings.OUTBOUND_PRIVATE_TARGETS = False, False
+    for url in ("http://127.0.0.1:8000/hook", "https://10.0.0.5/hook", "https://localhost/hook"):
+        with pytest.raises(targets.TargetRefused):
+            targets.url_validate(url)
+    settings.DEBUG = True
+    assert targets.url_validate("http://127.0.0.1:8000/hook") == "http://127.0.0.1:8000/hook"
+    assert targets.url_validate("https://10.0.0.5/hook") == "https://10.0.0.5/hook"
+
+
 def test_a_public_name_that_resolves_to_a_private_address_is_refused_when_sending(store, monkeypatch):
     endpoint = services.endpoint_create(url="https://erp.example.com/hook", events=["backorder.created"])
     resolve = socket.getaddrinfo

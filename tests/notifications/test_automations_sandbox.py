@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from backorder import events
 from backorder.handlers import order_changed
 from backorder.models import Backorder, MerchantTask, Policy
+from backorder.services.cancellation import cancellation_to_bigcommerce
 from notifications.automations import recording, runner
 from notifications.automations.models import AutomationEvent, AutomationRun
 from notifications.automations.services import rule_create
@@ -24,6 +25,7 @@ from notifications.models import Notification
 from notifications.sending import notifications_send
 from notifications.webhooks import services as webhooks
 from notifications.webhooks.delivery import webhook_deliveries_send
+from stores.bigcommerce.client import BigCommerceClient
 from tests.backorder.conftest import SANDBOX_STORE as STORE
 from tests.backorder.test_capture import order_event, stocked_variant
 
@@ -185,6 +187,13 @@ def test_local_actions_move_the_date_cancel_and_make_a_task(selling, sandbox):
     assert (cancelled.status, cancelled.cancellation_reason) == ("cancelled", "Order refused")
     owed = cancelled.events.get(kind="bigcommerce_follow_up_owed")
     assert owed.details == {"refund": True} and cancelled.events.get(kind="cancelled").actor == "merchant"
+
+    # The usual follow-up after the commit: BigCommerce refunds the backordered units, once.
+    cancellation_to_bigcommerce(backorder_id=cancelled.pk, refund=True)
+    cancellation_to_bigcommerce(backorder_id=cancelled.pk, refund=True)
+    client = BigCommerceClient(store_hash=STORE, access_token=selling.access_token)
+    assert len(client.get_data(f"/v3/orders/{spam['id']}/payment_actions/refunds")) == 1
+    assert cancelled.events.get(kind="bigcommerce_follow_up_done").details["refund"] == "refunded"
 
 
 def test_outbound_actions_reach_a_signed_webhook_slack_and_teams(selling, sandbox):

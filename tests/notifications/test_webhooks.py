@@ -155,6 +155,22 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_once(store,
     )
 
 
+def test_a_delivery_whose_sender_died_is_sent_again_with_the_same_id_after_the_timeout(store, receiver, sandbox):
+    subscribe(store, receiver)
+    new_backorder()
+    (claimed,) = sender._claim()  # the sender claimed it (committed: `sending`) and died before its request
+    assert WebhookDelivery.objects.get().status == "sending"
+
+    assert send() == {"requeued": 0}  # a live sender may still hold it: left alone
+    WebhookDelivery.objects.update(claimed_at=timezone.now() - sender.SENDING_TIMEOUT - timedelta(seconds=1))
+    assert send() == {"requeued": 1, "delivered": 1}
+    send()
+
+    (request,) = sandbox.receiver_requests("erp")
+    assert request["headers"]["webhook-id"] == claimed.message_id
+    assert WebhookDelivery.objects.get().status == "delivered"
+
+
 def test_an_endpoint_failing_its_whole_retry_schedule_is_switched_off_and_the_merchant_told(store, receiver, sandbox):
     created = subscribe(store, receiver)
     sandbox.receiver_configure("erp", fail_times=1000, fail_status=500)

@@ -237,6 +237,31 @@ def test_a_slack_answer_of_500_is_retried_and_a_404_fails_the_run(selling, sandb
     assert len(sandbox.receiver_requests("slack")) == 3  # 500, 200, 404: never more than asked
 
 
+def test_an_action_that_keeps_failing_is_retried_with_backoff_then_the_run_fails_and_is_shown(selling, sandbox):
+    rule_create(name="Slack", trigger="backorder.created", enabled=True,
+                actions=[{"type": "slack", "url": sandbox.receiver_url("slack"), "message": "hi"}])  # fmt: skip
+    sandbox.receiver_configure("slack", fail_times=1000, fail_status=503)
+    backorder_order(sandbox, selling)
+
+    waits = []
+    for _ in range(runner.MAX_ATTEMPTS):
+        run_all(selling)
+        run = AutomationRun.objects.get()
+        if run.status == "pending":
+            waits.append(round((run.next_attempt_at - run.updated_at).total_seconds() / 60))
+            AutomationRun.objects.update(next_attempt_at=timezone.now())
+    run_all(selling)
+
+    assert waits == [1, 2, 4, 8, 16]  # minutes
+    run = AutomationRun.objects.get()
+    assert (run.status, run.outcome, run.attempts) == ("failed", "gave_up", runner.MAX_ATTEMPTS)
+    assert run.error.startswith(f"After {runner.MAX_ATTEMPTS} attempts: ") and "503" in run.error
+    assert len(sandbox.receiver_requests("slack")) == runner.MAX_ATTEMPTS
+    api = store_client_for(selling)
+    assert api.get("/api/v1/automations/budget/").json()["needing_attention"] == 1
+    assert api.get("/api/v1/automations/runs/?status=failed").json()["results"][0]["retryable"]
+
+
 def test_an_order_webhook_delivered_twice_runs_each_rule_once(selling, sandbox):
     rule_create(name="Note", trigger="backorder.created", enabled=True,
                 actions=[{"type": "staff_note", "text": "Rule note for {order_id}"}])  # fmt: skip

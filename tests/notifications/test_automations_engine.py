@@ -95,6 +95,23 @@ def test_conditions_all_and_any_decide_which_rules_run(store):
     assert nobody.pk not in ran
 
 
+@pytest.mark.parametrize(("op", "value", "domain", "holds"), [
+    ("ends_with", "acme.com", "acme.com", True),
+    ("ends_with", "acme.com", "shop.acme.com", True),
+    ("ends_with", ".acme.com", "shop.acme.com", True),
+    ("ends_with", "acme.com", "notacme.com", False),
+    ("ends_with", "edu", "mit.edu", True),
+    ("is", "acme.com", "shop.acme.com", False),
+    ("is_not", "acme.com", "shop.acme.com", True),
+])  # fmt: skip
+def test_the_e_mail_domain_condition_matches_a_domain_and_its_sub_domains_only(op, value, domain, holds):
+    from notifications.automations.matching import condition_compile
+
+    check = condition_compile({"field": "email_domain", "op": op, "value": value})
+    assert check({"email_domain": domain}) is holds
+    assert check({}) is None  # not known: the rule decides when it runs
+
+
 def test_a_rule_switched_off_after_the_event_is_skipped_when_it_would_run(store):
     rule = task_rule()
     captured(backorder_make(variant_make(), 1))

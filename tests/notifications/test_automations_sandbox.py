@@ -217,6 +217,75 @@ def test_outbound_actions_reach_a_signed_webhook_slack_and_teams(selling, sandbo
     assert "application/vnd.microsoft.card.adaptive" in teams["body"] and str(order["id"]) in teams["body"]
 
 
+def test_every_trigger_is_announced_where_it_happens_and_delivered_signed(selling, sandbox):
+    """An endpoint subscribed to every event type; the app's own code paths (capture, a merchant's date change and
+    the consent it needs, the shopper's acceptance, the deadline's cancellation and its refund, allocation,
+    shipping, the hourly check, purchase orders, notify-me and a restock) each announce their event, and each
+    reaches the receiver signed."""
+    from backorder.models import PurchaseOrderLine, Variant
+    from backorder.services.allocation import allocation_run
+    from backorder.services.availability import availability_refresh, store_today
+    from backorder.services.backorder_actions import backorder_date_change, backorder_mark_shipped
+    from backorder.services.purchase_orders import LineInput, purchase_order_create, purchase_order_receive
+    from backorder.services.stock_alerts import stock_alert_subscribe
+    from notifications.automations import catalog
+    from notifications.automations.scheduled import scheduled_events_record
+    from notifications.consent import consent_deadlines_enforce, delay_accept
+
+    endpoint = webhooks.endpoint_create(url=sandbox.receiver_url("erp"), events=list(catalog.TRIGGER_NAMES))
+    recording.ruleset()
+    variants: list[int] = []
+    for _ in range(4):
+        variants.append(stocked_variant(sandbox, on_hand=0, skip=tuple(variants)))
+    waiting, arriving, sold_out, supplied = variants
+
+    def ordered(n: int, variant: int) -> Backorder:
+        order = backorder_order(sandbox, selling, email=f"s{n}@example.com", variant=variant)
+        return Backorder.objects.get(order_id=order["id"])
+
+    accepted, expired, late, at_risk = (ordered(n, waiting) for n in range(4))
+    ready, partly = (ordered(n, arriving) for n in range(4, 6))
+    today = store_today(selling)
+
+    for backorder in (accepted, expired):  # 45 days later than promised: the shopper must agree
+        backorder_date_change(backorder=backorder, expected_ship_date=backorder.promised_ship_date + timedelta(days=45),
+                              actor="merchant", actor_label="Merchant")  # fmt: skip
+    delay_accept(backorder=accepted)
+    expired.refresh_from_db()
+    consent_deadlines_enforce(today=expired.delay_consent_due_on + timedelta(days=1))
+    cancellation_to_bigcommerce(backorder_id=expired.pk, refund=True)
+
+    Variant.objects.filter(bigcommerce_id=arriving).update(on_hand=3)
+    allocation_run(variant_id=arriving)  # 2 units for the first order, 1 for the second
+    ready.refresh_from_db()
+    backorder_mark_shipped(backorder=ready, actor="merchant", actor_label="Merchant")
+
+    Backorder.objects.filter(pk=late.pk).update(promised_ship_date=today - timedelta(days=2))
+    Backorder.objects.filter(pk=at_risk.pk).update(promised_ship_date=today + timedelta(days=2),
+                                                   expected_ship_date=today + timedelta(days=2))  # fmt: skip
+    purchase_order = purchase_order_create(lines=[LineInput(variant_id=supplied, quantity=5,
+                                                            expected_date=today + timedelta(days=3))],
+                                           supplier="Acme", reference="PO-1", today=today)  # fmt: skip
+    PurchaseOrderLine.objects.filter(purchase_order=purchase_order).update(expected_date=today - timedelta(days=1))
+    scheduled_events_record()
+    purchase_order_receive(order=purchase_order, received=[(supplied, 2)])
+
+    stock_alert_subscribe(email="notify@example.com", variant_id=sold_out)
+    Variant.objects.filter(bigcommerce_id=sold_out).update(on_hand=5)
+    availability_refresh(variant_ids=[sold_out])
+
+    recorded = set(AutomationEvent.objects.values_list("type", flat=True))
+    assert recorded == set(catalog.TRIGGER_NAMES), set(catalog.TRIGGER_NAMES) ^ recorded
+    assert AutomationEvent.objects.filter(type="backorder.partly_allocated", backorder=partly).exists()
+    assert AutomationEvent.objects.filter(type="backorder.delay_consent_expired", backorder=expired).exists()
+
+    while webhook_deliveries_send().get("delivered"):
+        pass
+    received = [Webhook(endpoint.secret).verify(r["body"].encode(), r["headers"])["type"]
+                for r in sandbox.receiver_requests("erp")]  # fmt: skip
+    assert sorted(received) == sorted(AutomationEvent.objects.values_list("type", flat=True))
+
+
 def test_a_slack_answer_of_500_is_retried_and_a_404_fails_the_run(selling, sandbox):
     rule_create(name="Slack", trigger="backorder.created", enabled=True,
                 actions=[{"type": "slack", "url": sandbox.receiver_url("slack"), "message": "hi"}])  # fmt: skip

@@ -163,6 +163,18 @@ def email(r: dict) -> list[Row]:
     ]  # fmt: skip
 
 
+def automations(r: dict) -> list[Row]:
+    return [
+        Row("automations", f"matching one event against {r['rules']} rules, median", _num(r["match_median_us"], " µs"),
+            f"p99 {_num(r['match_p99_us'], ' µs')}", "—", "≤ 1,000 µs", _verdict(r["match_median_us"] <= 1000)),
+        Row("automations", "the listener for one event (facts, match, its INSERT), median",
+            _num(r["listener_median_ms"], " ms")),
+        Row("automations", f"burst of {r['events']:,} events: recorded / runs / deliveries",
+            f"{r['record_events_per_s']:,} / {r['runs_per_s']:,} / {r['deliveries_per_s']:,} per s",
+            f"all three in {_num(r['burst_total_s'], ' s')}", f"{r['burst_events_per_s']:,} events/s"),
+    ]  # fmt: skip
+
+
 def dashboard(r: dict) -> list[Row]:
     return [
         Row("dashboard", f"{name} p95, {r['backorders']:,} backorders", _num(call["p95_ms"], " ms"),
@@ -205,6 +217,7 @@ BENCHMARKS = [
               ["--backorders", "10000", "--variants", "200", "--runs", "1"]),
     Benchmark("email", "bench.email_pipeline", email, ["--shoppers", "200", "--runs", "1"]),
     Benchmark("dashboard", "bench.merchant_api", dashboard, ["--backorders", "10000", "--rounds", "20"]),
+    Benchmark("automations", "bench.automations", automations, ["--events", "1000"], timeout=1200),
     Benchmark("widget", "bench.widget", widget, ["--loads", "3"]),
     Benchmark("policy", "bench.policy_change", policy, ["--variants", "4000"], timeout=1800),
 ]  # fmt: skip

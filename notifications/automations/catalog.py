@@ -123,7 +123,8 @@ CONDITIONS: dict[str, Condition] = {
                   "Days since the promised date passed (a purchase-order line: its expected date); 0 if not late."),
         Condition("channel", "Channel", IDS, (BACKORDER,), "BigCommerce channel ids (1 = the main storefront)."),
         Condition("email_domain", "Shopper's e-mail domain", DOMAIN, (BACKORDER, STOCK_ALERT),
-                  "The part after @, lower-case (e.g. acme.com)."),
+                  "The part after @, lower-case (e.g. acme.com); 'ends with' matches the domain and its "
+                  "sub-domains (acme.com: shop.acme.com too, notacme.com not)."),
         Condition("customer_group", "Customer group", IDS, (BACKORDER,),
                   "BigCommerce customer group ids; 0 = guests and customers in no group (read from BigCommerce "
                   "when the rule runs).", REMOTE),

@@ -86,8 +86,9 @@ def condition_compile(condition: dict) -> Check:
             if have is None:
                 return None
             have = str(have).lower()
-            if op == "ends_with":
-                return have == text or have.endswith("." + text) or have.endswith(text)
+            if op == "ends_with":  # the domain or a sub-domain of it: "acme.com" is not "notacme.com"'s
+                suffix = text.lstrip(".")
+                return have == suffix or have.endswith("." + suffix)
             return (have == text) if op == "is" else (have != text)
 
     return check

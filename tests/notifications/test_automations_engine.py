@@ -95,6 +95,23 @@ def test_conditions_all_and_any_decide_which_rules_run(store):
     assert nobody.pk not in ran
 
 
+@pytest.mark.parametrize(("op", "value", "domain", "holds"), [
+    ("ends_with", "acme.com", "acme.com", True),
+    ("ends_with", "acme.com", "shop.acme.com", True),
+    ("ends_with", ".acme.com", "shop.acme.com", True),
+    ("ends_with", "acme.com", "notacme.com", False),
+    ("ends_with", "edu", "mit.edu", True),
+    ("is", "acme.com", "shop.acme.com", False),
+    ("is_not", "acme.com", "shop.acme.com", True),
+])  # fmt: skip
+def test_the_e_mail_domain_condition_matches_a_domain_and_its_sub_domains_only(op, value, domain, holds):
+    from notifications.automations.matching import condition_compile
+
+    check = condition_compile({"field": "email_domain", "op": op, "value": value})
+    assert check({"email_domain": domain}) is holds
+    assert check({}) is None  # not known: the rule decides when it runs
+
+
 def test_a_rule_switched_off_after_the_event_is_skipped_when_it_would_run(store):
     rule = task_rule()
     captured(backorder_make(variant_make(), 1))
@@ -288,3 +305,36 @@ def test_saving_a_rule_puts_the_new_rule_set_in_the_cache_after_the_commit(store
     with CaptureQueriesContext(connection) as queries:
         rules, _raw = recording.ruleset()
     assert len(queries) == 0 and rules.wants("backorder.created")
+
+
+def test_the_minute_sweep_queues_the_runner_and_sender_of_stores_with_due_or_stuck_work(store, monkeypatch):
+    """The safety net for a lost wake-up, a retry whose time came and a worker that died: the sweep finds the
+    store (one statement per 200 stores) and queues its runner and its webhook sender."""
+    from notifications.automations import tasks
+    from notifications.webhooks.models import WebhookDelivery
+    from notifications.webhooks.services import endpoint_create
+
+    queued = []
+    monkeypatch.setattr(tasks, "async_task", lambda name, **kwargs: queued.append((name, kwargs["schema_name"])))
+    schema = connection.schema_name
+    runner_task = "notifications.automations.tasks.automation_runs_process"
+    sender_task = "notifications.webhooks.tasks.webhook_deliveries_send"
+
+    assert tasks.automations_sweep([schema]) == 0  # nothing recorded yet
+
+    task_rule()
+    endpoint_create(url="https://erp.example.com/hook", events=["backorder.created"])
+    captured(backorder_make(variant_make(), 1))  # its wake-ups are lost (never run in this test)
+    assert tasks.automations_sweep([schema]) == 1
+    assert queued == [(runner_task, schema), (sender_task, schema)]
+
+    later = timezone.now() + timedelta(minutes=5)  # a retry whose time has not come: nothing to do yet
+    AutomationRun.objects.update(next_attempt_at=later)
+    WebhookDelivery.objects.update(next_attempt_at=later)
+    queued.clear()
+    assert tasks.automations_sweep([schema]) == 0 and queued == []
+
+    AutomationRun.objects.update(status="running", claimed_at=timezone.now())  # a live worker holds it
+    assert tasks.automations_sweep([schema]) == 0
+    AutomationRun.objects.update(claimed_at=timezone.now() - runner.RUN_TIMEOUT - timedelta(seconds=1))  # it died
+    assert tasks.automations_sweep([schema]) == 1 and queued == [(runner_task, schema)]

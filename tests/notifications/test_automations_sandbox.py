@@ -17,13 +17,15 @@ from standardwebhooks.webhooks import Webhook
 from backorder import events
 from backorder.handlers import order_changed
 from backorder.models import Backorder, MerchantTask, Policy
+from backorder.services.cancellation import cancellation_to_bigcommerce
 from notifications.automations import recording, runner
-from notifications.automations.models import AutomationRun
+from notifications.automations.models import AutomationEvent, AutomationRun
 from notifications.automations.services import rule_create
 from notifications.models import Notification
 from notifications.sending import notifications_send
 from notifications.webhooks import services as webhooks
 from notifications.webhooks.delivery import webhook_deliveries_send
+from stores.bigcommerce.client import BigCommerceClient
 from tests.backorder.conftest import SANDBOX_STORE as STORE
 from tests.backorder.test_capture import order_event, stocked_variant
 
@@ -135,6 +137,30 @@ def test_a_coupon_rule_makes_one_single_use_coupon_and_e_mails_its_code(selling,
     assert code in text and "10%" in text and "Sorry for the wait." in text
 
 
+def test_e_mails_to_the_team_and_to_an_address_arrive_once_with_their_placeholders_filled(selling, sandbox, smtp_sink):
+    rule_create(name="Warehouse", trigger="backorder.created", enabled=True, actions=[
+        {"type": "email", "to": "team", "subject": "Backorder on order {order_id}", "message": "{sku} x {quantity}"},
+        {"type": "email", "to": "address", "address": "Warehouse@Example.com", "subject": "Pick {sku}",
+         "message": "Order {order_id} waits for {quantity} unit(s)."},
+    ])  # fmt: skip
+    order = backorder_order(sandbox, selling, email="ada@example.com", quantity=3)
+    backorder = Backorder.objects.get(order_id=order["id"])
+
+    run_all(selling)
+    AutomationRun.objects.update(status="pending", steps=[])  # a worker doing it all again owes the same e-mails
+    run_all(selling)
+    notifications_send()
+    notifications_send()
+
+    (team,) = [m for m in smtp_sink.to(selling.owner.email) if "Backorder on order" in m["Subject"]]
+    assert team["Subject"] == f"Backorder on order {order['id']}"
+    assert f"{backorder.sku} x 3" in team.get_body(("plain",)).get_content()
+    (warehouse,) = smtp_sink.to("warehouse@example.com")
+    assert warehouse["Subject"] == f"Pick {backorder.sku}"
+    assert f"Order {order['id']} waits for 3 unit(s)." in warehouse.get_body(("plain",)).get_content()
+    assert not [m for m in smtp_sink.to("ada@example.com") if "Pick" in m["Subject"] or "Backorder on" in m["Subject"]]
+
+
 def test_local_actions_move_the_date_cancel_and_make_a_task(selling, sandbox):
     rule_create(
         name="Later",
@@ -162,6 +188,13 @@ def test_local_actions_move_the_date_cancel_and_make_a_task(selling, sandbox):
     owed = cancelled.events.get(kind="bigcommerce_follow_up_owed")
     assert owed.details == {"refund": True} and cancelled.events.get(kind="cancelled").actor == "merchant"
 
+    # The usual follow-up after the commit: BigCommerce refunds the backordered units, once.
+    cancellation_to_bigcommerce(backorder_id=cancelled.pk, refund=True)
+    cancellation_to_bigcommerce(backorder_id=cancelled.pk, refund=True)
+    client = BigCommerceClient(store_hash=STORE, access_token=selling.access_token)
+    assert len(client.get_data(f"/v3/orders/{spam['id']}/payment_actions/refunds")) == 1
+    assert cancelled.events.get(kind="bigcommerce_follow_up_done").details["refund"] == "refunded"
+
 
 def test_outbound_actions_reach_a_signed_webhook_slack_and_teams(selling, sandbox):
     endpoint = webhooks.endpoint_create(url=sandbox.receiver_url("erp"), events=[])  # only what rules send
@@ -184,6 +217,75 @@ def test_outbound_actions_reach_a_signed_webhook_slack_and_teams(selling, sandbo
     assert "application/vnd.microsoft.card.adaptive" in teams["body"] and str(order["id"]) in teams["body"]
 
 
+def test_every_trigger_is_announced_where_it_happens_and_delivered_signed(selling, sandbox):
+    """An endpoint subscribed to every event type; the app's own code paths (capture, a merchant's date change and
+    the consent it needs, the shopper's acceptance, the deadline's cancellation and its refund, allocation,
+    shipping, the hourly check, purchase orders, notify-me and a restock) each announce their event, and each
+    reaches the receiver signed."""
+    from backorder.models import PurchaseOrderLine, Variant
+    from backorder.services.allocation import allocation_run
+    from backorder.services.availability import availability_refresh, store_today
+    from backorder.services.backorder_actions import backorder_date_change, backorder_mark_shipped
+    from backorder.services.purchase_orders import LineInput, purchase_order_create, purchase_order_receive
+    from backorder.services.stock_alerts import stock_alert_subscribe
+    from notifications.automations import catalog
+    from notifications.automations.scheduled import scheduled_events_record
+    from notifications.consent import consent_deadlines_enforce, delay_accept
+
+    endpoint = webhooks.endpoint_create(url=sandbox.receiver_url("erp"), events=list(catalog.TRIGGER_NAMES))
+    recording.ruleset()
+    variants: list[int] = []
+    for _ in range(4):
+        variants.append(stocked_variant(sandbox, on_hand=0, skip=tuple(variants)))
+    waiting, arriving, sold_out, supplied = variants
+
+    def ordered(n: int, variant: int) -> Backorder:
+        order = backorder_order(sandbox, selling, email=f"s{n}@example.com", variant=variant)
+        return Backorder.objects.get(order_id=order["id"])
+
+    accepted, expired, late, at_risk = (ordered(n, waiting) for n in range(4))
+    ready, partly = (ordered(n, arriving) for n in range(4, 6))
+    today = store_today(selling)
+
+    for backorder in (accepted, expired):  # 45 days later than promised: the shopper must agree
+        backorder_date_change(backorder=backorder, expected_ship_date=backorder.promised_ship_date + timedelta(days=45),
+                              actor="merchant", actor_label="Merchant")  # fmt: skip
+    delay_accept(backorder=accepted)
+    expired.refresh_from_db()
+    consent_deadlines_enforce(today=expired.delay_consent_due_on + timedelta(days=1))
+    cancellation_to_bigcommerce(backorder_id=expired.pk, refund=True)
+
+    Variant.objects.filter(bigcommerce_id=arriving).update(on_hand=3)
+    allocation_run(variant_id=arriving)  # 2 units for the first order, 1 for the second
+    ready.refresh_from_db()
+    backorder_mark_shipped(backorder=ready, actor="merchant", actor_label="Merchant")
+
+    Backorder.objects.filter(pk=late.pk).update(promised_ship_date=today - timedelta(days=2))
+    Backorder.objects.filter(pk=at_risk.pk).update(promised_ship_date=today + timedelta(days=2),
+                                                   expected_ship_date=today + timedelta(days=2))  # fmt: skip
+    purchase_order = purchase_order_create(lines=[LineInput(variant_id=supplied, quantity=5,
+                                                            expected_date=today + timedelta(days=3))],
+                                           supplier="Acme", reference="PO-1", today=today)  # fmt: skip
+    PurchaseOrderLine.objects.filter(purchase_order=purchase_order).update(expected_date=today - timedelta(days=1))
+    scheduled_events_record()
+    purchase_order_receive(order=purchase_order, received=[(supplied, 2)])
+
+    stock_alert_subscribe(email="notify@example.com", variant_id=sold_out)
+    Variant.objects.filter(bigcommerce_id=sold_out).update(on_hand=5)
+    availability_refresh(variant_ids=[sold_out])
+
+    recorded = set(AutomationEvent.objects.values_list("type", flat=True))
+    assert recorded == set(catalog.TRIGGER_NAMES), set(catalog.TRIGGER_NAMES) ^ recorded
+    assert AutomationEvent.objects.filter(type="backorder.partly_allocated", backorder=partly).exists()
+    assert AutomationEvent.objects.filter(type="backorder.delay_consent_expired", backorder=expired).exists()
+
+    while webhook_deliveries_send().get("delivered"):
+        pass
+    received = [Webhook(endpoint.secret).verify(r["body"].encode(), r["headers"])["type"]
+                for r in sandbox.receiver_requests("erp")]  # fmt: skip
+    assert sorted(received) == sorted(AutomationEvent.objects.values_list("type", flat=True))
+
+
 def test_a_slack_answer_of_500_is_retried_and_a_404_fails_the_run(selling, sandbox):
     rule_create(name="Slack", trigger="backorder.created", enabled=True,
                 actions=[{"type": "slack", "url": sandbox.receiver_url("slack"), "message": "hi"}])  # fmt: skip
@@ -202,6 +304,31 @@ def test_a_slack_answer_of_500_is_retried_and_a_404_fails_the_run(selling, sandb
     failed = AutomationRun.objects.order_by("-id").first()
     assert (failed.status, failed.outcome) == ("failed", "action_failed") and "404" in failed.error
     assert len(sandbox.receiver_requests("slack")) == 3  # 500, 200, 404: never more than asked
+
+
+def test_an_action_that_keeps_failing_is_retried_with_backoff_then_the_run_fails_and_is_shown(selling, sandbox):
+    rule_create(name="Slack", trigger="backorder.created", enabled=True,
+                actions=[{"type": "slack", "url": sandbox.receiver_url("slack"), "message": "hi"}])  # fmt: skip
+    sandbox.receiver_configure("slack", fail_times=1000, fail_status=503)
+    backorder_order(sandbox, selling)
+
+    waits = []
+    for _ in range(runner.MAX_ATTEMPTS):
+        run_all(selling)
+        run = AutomationRun.objects.get()
+        if run.status == "pending":
+            waits.append(round((run.next_attempt_at - run.updated_at).total_seconds() / 60))
+            AutomationRun.objects.update(next_attempt_at=timezone.now())
+    run_all(selling)
+
+    assert waits == [1, 2, 4, 8, 16]  # minutes
+    run = AutomationRun.objects.get()
+    assert (run.status, run.outcome, run.attempts) == ("failed", "gave_up", runner.MAX_ATTEMPTS)
+    assert run.error.startswith(f"After {runner.MAX_ATTEMPTS} attempts: ") and "503" in run.error
+    assert len(sandbox.receiver_requests("slack")) == runner.MAX_ATTEMPTS
+    api = store_client_for(selling)
+    assert api.get("/api/v1/automations/budget/").json()["needing_attention"] == 1
+    assert api.get("/api/v1/automations/runs/?status=failed").json()["results"][0]["retryable"]
 
 
 def test_an_order_webhook_delivered_twice_runs_each_rule_once(selling, sandbox):
@@ -272,10 +399,12 @@ def test_a_used_up_budget_skips_the_rest_of_the_day_and_says_so(selling, sandbox
 
 def test_the_order_capture_path_gains_no_query(selling, sandbox):
     """Capturing an order costs exactly as many queries with the automations listener connected as without it,
-    for a store without rules and for one whose rules and subscriptions want other events."""
+    once the store's rule set is cached: for a store without rules, for one whose rules and subscriptions want
+    other events, and for one whose rules on new backorders do not match this one (all decided in memory).
+    A rule that matches adds exactly its one outbox statement (the event with its run, in one INSERT)."""
     variant = stocked_variant(sandbox, on_hand=0)
     orders = [sandbox.place_order(STORE, [{"variant_id": variant, "quantity": 1}], email=f"s{n}@example.com")
-              for n in range(4)]  # fmt: skip
+              for n in range(6)]  # fmt: skip
     order_changed(selling, [order_event(orders[0]["id"])])  # warm-up: every cache, "no rules" included
 
     def capture_queries(order) -> int:
@@ -298,9 +427,27 @@ def test_the_order_capture_path_gains_no_query(selling, sandbox):
     webhooks.endpoint_create(url=sandbox.receiver_url("erp"), events=["backorder.cancelled"])
     recording.ruleset()  # the new set, cached (saving puts it in the cache after the commit)
     with_other_rules = capture_queries(orders[3])
+    for n in range(100):  # rules on new backorders whose (local) conditions do not hold for this one
+        rule_create(name=f"Wholesale {n}", trigger="backorder.created", enabled=True,
+                    conditions=[{"field": "email_domain", "op": "is", "value": f"trade{n}.example"},
+                                {"field": "quantity", "op": "gte", "value": 1}],
+                    actions=[{"type": "task", "title": "Wholesale"}])  # fmt: skip
+    recording.ruleset()
+    with_rules_not_matching = capture_queries(orders[4])
 
-    assert without == with_listener == with_other_rules, (without, with_listener, with_other_rules)
-    assert Backorder.objects.count() == 4 and not AutomationRun.objects.exists()
+    assert without == with_listener == with_other_rules == with_rules_not_matching, (
+        without, with_listener, with_other_rules, with_rules_not_matching)  # fmt: skip
+    assert Backorder.objects.count() == 5 and not AutomationRun.objects.exists()
+
+    rule_create(name="Every new backorder", trigger="backorder.created", enabled=True,
+                actions=[{"type": "task", "title": "New"}])  # fmt: skip
+    recording.ruleset()
+    with CaptureQueriesContext(connection) as matching:
+        order_changed(selling, [order_event(orders[5]["id"])])
+    assert len(matching) == without + 1
+    outbox = f"INSERT INTO {AutomationEvent._meta.db_table}"
+    assert sum(outbox in q["sql"] for q in matching.captured_queries) == 1
+    assert AutomationRun.objects.get().event.order_id == orders[5]["id"]
 
 
 # -- a worker SIGKILLed in the middle of a run (a real process, the test database) ------------------------------

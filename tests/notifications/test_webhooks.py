@@ -82,6 +82,20 @@ def test_targets_on_loopback_or_private_networks_are_refused(store, url):
     assert response.status_code == 400 and "url" in response.json()["fields"]
 
 
+def test_loopback_and_private_targets_are_allowed_only_with_debug_on(settings):
+    """The demo and the tests point webhooks, Slack and Teams at the sandbox on loopback: DEBUG on allows it (or
+    OUTBOUND_PRIVATE_TARGETS, whose default is DEBUG); in production both are off and such targets are refused."""
+    from notifications.webhooks import targets
+
+    settings.DEBUG, settings.OUTBOUND_PRIVATE_TARGETS = False, False
+    for url in ("http://127.0.0.1:8000/hook", "https://10.0.0.5/hook", "https://localhost/hook"):
+        with pytest.raises(targets.TargetRefused):
+            targets.url_validate(url)
+    settings.DEBUG = True
+    assert targets.url_validate("http://127.0.0.1:8000/hook") == "http://127.0.0.1:8000/hook"
+    assert targets.url_validate("https://10.0.0.5/hook") == "https://10.0.0.5/hook"
+
+
 def test_a_public_name_that_resolves_to_a_private_address_is_refused_when_sending(store, monkeypatch):
     endpoint = services.endpoint_create(url="https://erp.example.com/hook", events=["backorder.created"])
     resolve = socket.getaddrinfo
@@ -139,6 +153,22 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_once(store,
         3,
         [503, 503, 200],
     )
+
+
+def test_a_delivery_whose_sender_died_is_sent_again_with_the_same_id_after_the_timeout(store, receiver, sandbox):
+    subscribe(store, receiver)
+    new_backorder()
+    (claimed,) = sender._claim()  # the sender claimed it (committed: `sending`) and died before its request
+    assert WebhookDelivery.objects.get().status == "sending"
+
+    assert send() == {"requeued": 0}  # a live sender may still hold it: left alone
+    WebhookDelivery.objects.update(claimed_at=timezone.now() - sender.SENDING_TIMEOUT - timedelta(seconds=1))
+    assert send() == {"requeued": 1, "delivered": 1}
+    send()
+
+    (request,) = sandbox.receiver_requests("erp")
+    assert request["headers"]["webhook-id"] == claimed.message_id
+    assert WebhookDelivery.objects.get().status == "delivered"
 
 
 def test_an_endpoint_failing_its_whole_retry_schedule_is_switched_off_and_the_merchant_told(store, receiver, sandbox):
@@ -268,3 +298,68 @@ def test_unknown_event_types_are_refused_and_the_catalog_lists_every_type(store,
     types = [row["type"] for row in api.get("/api/v1/webhooks/event-types/").json()]
     assert {"backorder.created", "backorder.allocated", "backorder.shipped", "backorder.cancelled",
             "backorder.date_changed"} <= set(types)  # fmt: skip
+
+
+def test_every_payload_sent_is_the_one_documented_and_versioned_in_the_merchant_schema(store, receiver):
+    """The merchant OpenAPI schema documents each body as a callback of `POST /api/v1/webhooks/` (version 1), every
+    event type is in one of them, and what is recorded for each kind of event has exactly the documented fields."""
+    from backorder.models import PurchaseOrderLine, StockAlertSubscription
+    from backorder.services.purchase_orders import LineInput, purchase_order_create
+    from notifications.automations import catalog, recording
+    from notifications.automations.models import AutomationEvent
+    from notifications.automations.scheduled import scheduled_events_record
+
+    schema = owner_api(store).get("/api/schema/?format=json").json()
+    callbacks = schema["paths"]["/api/v1/webhooks/"]["post"]["callbacks"]
+    assert set(callbacks) == {"backorder_events_v1", "purchase_order_events_v1", "variant_events_v1",
+                              "stock_alert_events_v1"}  # fmt: skip
+    documented: dict[str, dict] = {}
+    for callback in callbacks.values():
+        (operation,) = [path["post"] for path in callback.values()]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("WebhookV1")
+        for event_type in operation["summary"].removeprefix("Webhook: ").split(", "):
+            assert event_type not in documented
+            documented[event_type] = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(documented) == set(catalog.TRIGGER_NAMES) | {catalog.TEST_EVENT}
+
+    def fields(component: dict) -> dict:
+        """A component's properties, nested objects (and arrays of objects) as their own property names."""
+        shown = {}
+        for name, prop in component["properties"].items():
+            target = prop.get("items", prop)
+            if "$ref" in target:
+                shown[name] = fields(schema["components"]["schemas"][target["$ref"].rsplit("/", 1)[1]])
+            else:
+                shown[name] = None
+        return shown
+
+    def shape(value) -> dict | None:
+        if isinstance(value, list):
+            return shape(value[0]) if value else None
+        return {k: shape(v) for k, v in value.items()} if isinstance(value, dict) else None
+
+    services.endpoint_create(url=receiver, events=list(catalog.TRIGGER_NAMES))
+    today = timezone.localdate()
+    variant = variant_make(on_hand=0)
+    backorder = new_backorder()
+    order = purchase_order_create(lines=[LineInput(variant_id=variant.bigcommerce_id, quantity=5,
+                                                   expected_date=today + timedelta(days=3))],
+                                  supplier="Acme", reference="PO-7", today=today)  # fmt: skip
+    PurchaseOrderLine.objects.filter(purchase_order=order).update(expected_date=today - timedelta(days=2))
+    scheduled_events_record()
+    product_id = variant.product.bigcommerce_id
+    subscription = StockAlertSubscription.objects.create(
+        email="ada@example.com", product_id=product_id, variant_id=variant.bigcommerce_id, locale="en"
+    )
+    recording.on_stock_alert_subscribed(subscription=subscription)
+    recording.on_restocked(variant_ids=[variant.bigcommerce_id])
+
+    recorded = {event.type: event.data for event in AutomationEvent.objects.all()}
+    assert {"backorder.created", "purchase_order.overdue", "stock_alert.subscribed", "variant.back_in_stock"} <= set(
+        recorded
+    )
+    for event_type, data in recorded.items():
+        assert shape(data) == fields(documented[event_type])["data"], event_type
+    assert recorded["backorder.created"]["backorder"]["id"] == backorder.pk
+    assert recorded["purchase_order.overdue"]["lines"][0]["quantity_outstanding"] == 5

@@ -68,9 +68,15 @@ class DatabaseClock(Func):
 
 # Variants are locked in id order (one lock order for any number of variants: no deadlocks); each says whether
 # it is stocked at several locations.
+# Stocked at several locations: a reading of another location, or units of ours on their way to one (a
+# purchase order received at a location whose stock has not been read yet). Both probes use an index.
+_AT_SEVERAL_SQL = f"""(
+    EXISTS (SELECT 1 FROM {LocationStock._meta.db_table} s WHERE s.variant_id = v.bigcommerce_id)
+    OR EXISTS (SELECT 1 FROM {StockAdjustment._meta.db_table} a WHERE a.variant_id = v.bigcommerce_id
+               AND a.status IN ('pending', 'sending') AND a.location_id <> {DEFAULT_LOCATION_ID})
+)"""
 _LOCK_SQL = f"""
-    SELECT v.bigcommerce_id,
-           EXISTS (SELECT 1 FROM {LocationStock._meta.db_table} s WHERE s.variant_id = v.bigcommerce_id)
+    SELECT v.bigcommerce_id, {_AT_SEVERAL_SQL}
     FROM {Variant._meta.db_table} v
     WHERE v.bigcommerce_id = ANY(%(variants)s) AND v.on_hand IS NOT NULL
     ORDER BY v.bigcommerce_id
@@ -319,8 +325,7 @@ def variant_lock(variant_id: int) -> bool:
     locations."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {LocationStock._meta.db_table} s WHERE s.variant_id = v.bigcommerce_id) "
-            f"FROM {Variant._meta.db_table} v WHERE v.bigcommerce_id = %s FOR UPDATE OF v",
+            f"SELECT {_AT_SEVERAL_SQL} FROM {Variant._meta.db_table} v WHERE v.bigcommerce_id = %s FOR UPDATE OF v",
             [variant_id],
         )
         found = cursor.fetchone()

@@ -309,3 +309,168 @@ def test_capture_reads_the_pickup_location_only_for_an_order_to_collect(
         lines[0]["id"]: shop
     }
     assert email.utils.parsedate_to_datetime(collected["date_created"])
+
+
+# -- a store with one location: the location answer is the storefront's ------------------------------------
+
+
+def test_a_store_with_one_location_answers_for_its_default_location_and_refuses_any_other(store, public_client):
+    from backorder.services.availability import availability_refresh
+    from tests.backorder.conftest import backorder_make, variant_make
+
+    Policy.objects.filter(scope="store").update(enabled=True, lead_time_days=7, max_units=20)
+    variant = variant_make(on_hand=2)
+    backorder_make(variant, 1)
+    availability_refresh(variant_ids=[variant.bigcommerce_id])
+    assert not Location.objects.exists() and not LocationStock.objects.exists()
+    public_client.get(f"/api/storefront/v1/{store.public_key}/products/1")  # warm the store lookup
+
+    with CaptureQueriesContext(connection) as captured:
+        status, default = storefront(public_client, store, variant, quantity=3, location_id=1)
+    assert [q for q in captured.captured_queries if not q["sql"].startswith("SET")].__len__() == 1
+    assert (status, default) == (200, storefront(public_client, store, variant, quantity=3)[1])
+    assert (default["state"], default["ready_to_ship"], default["backordered"]) == ("backorder", 2, 1)
+
+    status, unknown = storefront(public_client, store, variant, location_id=2)
+    assert (status, unknown["error"]) == (404, "not_found") and "location 2" in unknown["message"]
+    status, bad = storefront(public_client, store, variant, location_id="shop")
+    assert status == 400 and "location_id" in bad["message"]
+
+
+# -- the merchant's side: caps per location, the products page, purchase orders, the locations -------------
+
+
+@pytest.fixture
+def merchant(connected_store):
+    from tests.conftest import store_client
+
+    return store_client(connected_store, signed_in_as=connected_store.owner)
+
+
+def test_a_policy_caps_backorders_per_location_and_bigcommerce_gets_each_locations_cap(
+    connected_store, sandbox, three_locations, shirt, merchant, django_capture_on_commit_callbacks
+):
+    _, shop, warehouse = three_locations
+    policy = Policy.objects.get(scope="store", customer_group_ids=[])
+    url = f"/api/v1/policies/{policy.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant.patch(url, {"location_limits": {str(shop): 2, str(warehouse): None}},
+                                  content_type="application/json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert response.json()["location_limits"] == {str(shop): 2, str(warehouse): None}
+    backorder_limits_push(client=client_of(connected_store), variant_ids=[shirt.bigcommerce_id])
+    limits = [sandbox.inventory_item(SANDBOX_STORE, variant_id=shirt.bigcommerce_id, location_id=location_id)
+              ["settings"]["backorder_limit"] for location_id in (1, shop, warehouse)]  # fmt: skip
+    assert limits == [10, 2, None]  # the default location keeps max_units; the warehouse has no cap
+
+    refused = merchant.patch(url, {"location_limits": {"99": 3}}, content_type="application/json")
+    assert refused.status_code == 400 and "99" in str(refused.json()["fields"]["location_limits"])
+    negative = merchant.patch(url, {"location_limits": {str(shop): -1}}, content_type="application/json")
+    assert negative.status_code == 400
+    # Cleared: the policy reads as it did before locations (no key), max_units again everywhere.
+    with django_capture_on_commit_callbacks(execute=True):
+        cleared = merchant.patch(url, {"location_limits": {}}, content_type="application/json").json()
+    assert "location_limits" not in cleared
+    backorder_limits_push(client=client_of(connected_store), variant_ids=[shirt.bigcommerce_id])
+    shop_item = sandbox.inventory_item(SANDBOX_STORE, variant_id=shirt.bigcommerce_id, location_id=shop)
+    assert shop_item["settings"]["backorder_limit"] == 10
+
+
+def test_the_products_page_shows_stock_and_waiting_units_per_location(
+    connected_store, sandbox, three_locations, shirt, merchant, django_capture_on_commit_callbacks
+):
+    _, shop, warehouse = three_locations
+    sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=shirt.bigcommerce_id, location_id=shop)
+    sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=shirt.bigcommerce_id, location_id=warehouse)
+    refresh(connected_store, shirt)
+    with django_capture_on_commit_callbacks(execute=True):
+        order(connected_store, sandbox, shirt, 2)
+        order(connected_store, sandbox, shirt, 1, pickup_at=warehouse)
+    sandbox.restock(SANDBOX_STORE, quantity=5, variant_id=shirt.bigcommerce_id, location_id=warehouse, relative=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh(connected_store, shirt)  # the warehouse's 5 units fill its pickup (it does not ship online): 4 left
+
+    locations = merchant.get("/api/v1/locations/").json()
+    assert [(row["location_id"], row["is_default"], row["sells_online"], row["enabled"]) for row in locations] == [
+        (1, True, True, True), (shop, False, True, True), (warehouse, False, False, True)
+    ]  # fmt: skip
+    body = merchant.get("/api/v1/products/", {"q": shirt.sku}).json()
+    [row] = [row for row in body["results"] if row["variant_id"] == shirt.bigcommerce_id]
+    by_location = {at["location_id"]: at for at in row["locations"]}
+    assert [(by_location[i]["on_hand"], by_location[i]["units_waiting"]) for i in (1, shop, warehouse)] == [
+        (0, 2), (0, 0), (4, 0)
+    ]  # fmt: skip
+    assert [by_location[i]["backorders_left"] for i in (1, shop, warehouse)] == [8, 10, 4]
+    assert [by_location[i]["sells_online"] for i in (1, shop, warehouse)] == [True, True, False]
+
+    patched = merchant.patch(f"/api/v1/locations/{warehouse}/", {"sells_online": True}, content_type="application/json")
+    assert patched.status_code == 200 and patched.json()["sells_online"] is True
+    unknown = merchant.patch("/api/v1/locations/99/", {"sells_online": True}, content_type="application/json")
+    assert unknown.status_code == 404
+    bad = merchant.patch(f"/api/v1/locations/{shop}/", {"sells_online": "perhaps"}, content_type="application/json")
+    assert bad.status_code == 400
+
+
+def test_a_purchase_order_names_its_receiving_location_through_the_api(
+    connected_store, sandbox, three_locations, shirt, merchant
+):
+    _, shop, warehouse = three_locations
+    line = {"variant_id": shirt.bigcommerce_id, "quantity": 4, "expected_date": str(store_today() + timedelta(days=3))}
+    created = merchant.post("/api/v1/purchase-orders/", {"lines": [line], "location_id": warehouse},
+                            content_type="application/json")  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert created.json()["location_id"] == warehouse
+    default = merchant.post("/api/v1/purchase-orders/", {"lines": [line]}, content_type="application/json")
+    assert default.json()["location_id"] == 1
+    unknown = merchant.post("/api/v1/purchase-orders/", {"lines": [line], "location_id": 99},
+                            content_type="application/json")  # fmt: skip
+    assert unknown.status_code == 400 and "Location 99" in str(unknown.json()["fields"]["location_id"])
+    sandbox.update_location(SANDBOX_STORE, shop, enabled=False)
+    handlers.locations_changed(connected_store, [{"data": {"location_id": shop}}])
+    disabled = merchant.post("/api/v1/purchase-orders/", {"lines": [line], "location_id": shop},
+                             content_type="application/json")  # fmt: skip
+    assert disabled.status_code == 400
+
+
+def test_a_location_added_in_bigcommerce_is_copied_and_its_stock_read(
+    connected_store, sandbox, three_locations, shirt, django_capture_on_commit_callbacks
+):
+    outlet = sandbox.add_location(SANDBOX_STORE, "Outlet", code="OUTLET")["id"]
+    sandbox.restock(SANDBOX_STORE, quantity=6, variant_id=shirt.bigcommerce_id, location_id=outlet)
+    with django_capture_on_commit_callbacks(execute=True):
+        handlers.locations_changed(connected_store, [{"data": {"location_id": outlet}}])
+    added = Location.objects.get(bigcommerce_id=outlet)
+    assert (added.label, added.enabled, added.sells_online) == ("Outlet", True, False)  # not online until told
+    assert mirrored(shirt, outlet) == (6, 0)
+
+
+def test_a_purchase_order_received_at_a_location_not_read_yet_is_allocated_there(
+    connected_store, sandbox, django_capture_on_commit_callbacks
+):
+    """A second location whose stock the mirror has not read yet (its full sync still to come): the receipt's
+    units are counted at that location, not at the default one."""
+    variant = Variant.objects.filter(product__inventory_tracking="variant", is_deleted=False).order_by("id").first()
+    sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=variant.bigcommerce_id, location_id=1)
+    policy = Policy.objects.get(scope="store", customer_group_ids=[])
+    policy.enabled, policy.max_units, policy.lead_time_days = True, 10, 10
+    policy.save()
+    refresh(connected_store, variant)
+    backorder_limits_push(client=client_of(connected_store), variant_ids=[variant.bigcommerce_id])
+    waiting = order(connected_store, sandbox, Variant.objects.select_related("product").get(pk=variant.pk), 2)
+    outlet = sandbox.add_location(SANDBOX_STORE, "Outlet", code="OUTLET")["id"]
+    sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=variant.bigcommerce_id, location_id=outlet)
+    locations_sync(client=client_of(connected_store), follow_up=False)
+    location_update(location=Location.objects.get(bigcommerce_id=outlet), sells_online=True)
+    assert not LocationStock.objects.filter(variant_id=variant.bigcommerce_id).exists()
+
+    today = store_today()
+    line = LineInput(variant.bigcommerce_id, 2, today)
+    purchase = purchase_order_create(lines=[line], today=today, location_id=outlet)
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_receive(order=purchase)
+
+    assert Backorder.objects.get(pk=waiting.pk).status == "allocated"
+    assert set(Allocation.objects.values_list("location_id", flat=True)) == {outlet}
+    assert not StockAdjustment.objects.exclude(status="applied").exists()
+    assert at(sandbox, variant, outlet) == mirrored(variant, outlet) == (0, 0)
+    assert at(sandbox, variant, 1) == mirrored(variant, 1) == (0, 0)

@@ -67,6 +67,25 @@ def purchase_order_location_validate(*, location_id: int | None) -> int:
     return location_id
 
 
+def _receiving_location_problem(location_id: int) -> str:
+    """Why units cannot arrive at this location now ('' when they can): BigCommerce refuses to change the stock
+    of a disabled location, and a removed one has no stock (the default location is always there)."""
+    from backorder.models import Location
+    from backorder.models.locations import DEFAULT_LOCATION_ID
+
+    if location_id == DEFAULT_LOCATION_ID:
+        return ""
+    location = Location.objects.filter(bigcommerce_id=location_id).first()
+    if location is None or location.is_removed:
+        return f"Location {location_id} no longer exists in BigCommerce: this purchase order cannot be received there."
+    if not location.enabled:
+        return (
+            f"{location.label} is disabled in BigCommerce, which refuses stock changes there: enable it in "
+            "BigCommerce to receive this purchase order."
+        )
+    return ""
+
+
 @transaction.atomic
 def purchase_order_create(
     *, lines: list[LineInput], supplier: str = "", reference: str = "", notes: str = "", today: date,
@@ -191,6 +210,8 @@ def purchase_order_receive(
             ]
     if not received:
         errors["lines"] = ["Nothing is outstanding on this purchase order."]
+    if problem := _receiving_location_problem(order.location_id):
+        errors["location_id"] = [problem]
     if errors:
         raise ValidationError(errors)
     for variant_id, quantity in totals.items():

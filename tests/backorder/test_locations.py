@@ -250,6 +250,10 @@ def test_a_location_disabled_while_backorders_wait_stops_counting_and_keeps_them
     refresh(connected_store, shirt)
     collect_at_shop = order(connected_store, sandbox, shirt, 2, pickup_at=shop)
     to_ship = order(connected_store, sandbox, shirt, 1)
+    today = store_today()
+    for_the_shop = purchase_order_create(
+        lines=[LineInput(shirt.bigcommerce_id, 2, today)], today=today, location_id=shop
+    )
     sandbox.restock(SANDBOX_STORE, quantity=SHOP_STOCK, variant_id=shirt.bigcommerce_id, location_id=shop)
     sandbox.update_location(SANDBOX_STORE, shop, enabled=False)  # before the stock webhook is handled
     with django_capture_on_commit_callbacks(execute=True):
@@ -262,6 +266,11 @@ def test_a_location_disabled_while_backorders_wait_stops_counting_and_keeps_them
     assert storefront(public_client, connected_store, shirt, location_id=shop)[1]["state"] == "unavailable"
     assert Backorder.objects.get(pk=collect_at_shop.pk).quantity_allocated == 0
     assert Backorder.objects.get(pk=to_ship.pk).quantity_allocated == 0
+    # A purchase order for the shop cannot be received there while it is disabled: a 400, nothing sent.
+    with pytest.raises(ValidationError) as refused:
+        purchase_order_receive(order=for_the_shop)
+    assert "disabled in BigCommerce" in str(refused.value.message_dict["location_id"])
+    assert not StockAdjustment.objects.filter(reason=f"purchase_order:{for_the_shop.pk}").exists()
 
     # Stock at the default location fills the order to ship; the pickup at the shop keeps waiting there.
     sandbox.restock(SANDBOX_STORE, quantity=5, variant_id=shirt.bigcommerce_id, location_id=1, relative=True)

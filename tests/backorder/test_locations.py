@@ -483,3 +483,64 @@ def test_a_purchase_order_received_at_a_location_not_read_yet_is_allocated_there
     assert not StockAdjustment.objects.exclude(status="applied").exists()
     assert at(sandbox, variant, outlet) == mirrored(variant, outlet) == (0, 0)
     assert at(sandbox, variant, 1) == mirrored(variant, 1) == (0, 0)
+
+
+def test_a_cancelled_backorder_gives_its_units_back_where_they_came_from_and_the_next_in_line_gets_them(
+    connected_store, sandbox, three_locations, shirt, django_capture_on_commit_callbacks
+):
+    from backorder.services.cancellation import backorder_cancel
+
+    _, shop, warehouse = three_locations
+    for location_id in (shop, warehouse):
+        sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=shirt.bigcommerce_id, location_id=location_id)
+    refresh(connected_store, shirt)
+    first, second = order(connected_store, sandbox, shirt, 3), order(connected_store, sandbox, shirt, 2)
+    sandbox.restock(SANDBOX_STORE, quantity=3, variant_id=shirt.bigcommerce_id, location_id=shop, relative=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh(connected_store, shirt)
+    assert [Backorder.objects.get(pk=b.pk).quantity_allocated for b in (first, second)] == [3, 0]
+    assert [at(sandbox, shirt, location_id) for location_id in (1, shop)] == [(0, 2), (0, 0)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        backorder_cancel(backorder=first, actor="merchant", reason="customer asked")
+
+    # The shop's 3 units went back to the shop; 2 of them to the next in line; the refund in BigCommerce
+    # released the cancelled line's backordered units at the default location, where they were booked.
+    assert [Backorder.objects.get(pk=b.pk).quantity_allocated for b in (first, second)] == [0, 2]
+    assert Backorder.objects.get(pk=second.pk).allocations.get().location_id == shop
+    assert [at(sandbox, shirt, location_id) for location_id in (1, shop, warehouse)] == [(0, 0), (1, 0), (0, 0)]
+    assert not StockAdjustment.objects.exclude(status="applied").exists()
+    refresh(connected_store, shirt)
+    for location_id in (1, shop, warehouse):
+        assert mirrored(shirt, location_id) == at(sandbox, shirt, location_id)
+
+
+def test_a_partial_refund_of_a_pickup_gives_its_units_to_the_next_pickup_at_that_location(
+    connected_store, sandbox, three_locations, shirt, django_capture_on_commit_callbacks
+):
+    _, _, warehouse = three_locations
+    sandbox.restock(SANDBOX_STORE, quantity=0, variant_id=shirt.bigcommerce_id, location_id=warehouse)
+    refresh(connected_store, shirt)
+    first = order(connected_store, sandbox, shirt, 2, pickup_at=warehouse)
+    second = order(connected_store, sandbox, shirt, 2, pickup_at=warehouse)  # the warehouse's cap: 4
+    sandbox.restock(SANDBOX_STORE, quantity=2, variant_id=shirt.bigcommerce_id, location_id=warehouse, relative=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh(connected_store, shirt)
+    assert at(sandbox, shirt, warehouse) == (0, 2)
+
+    client = client_of(connected_store)  # the merchant refunds 1 of the first pickup's units in BigCommerce
+    item = {"item_type": "PRODUCT", "item_id": first.order_line_id, "quantity": 1}
+    quote = client.post(f"/v3/orders/{first.order_id}/payment_actions/refund_quotes", json={"items": [item]})["data"]
+    payment = {"provider_id": "storecredit", "amount": quote["total_refund_amount"], "offline": False}
+    client.post(f"/v3/orders/{first.order_id}/payment_actions/refunds", json={"items": [item], "payments": [payment]})
+    with django_capture_on_commit_callbacks(execute=True):
+        handlers.order_changed(connected_store, [{"scope": "store/order/refund/created",
+                                                  "data": {"type": "order", "id": first.order_id}}])  # fmt: skip
+
+    reduced, served = Backorder.objects.get(pk=first.pk), Backorder.objects.get(pk=second.pk)
+    assert (reduced.quantity, reduced.quantity_allocated, served.quantity_allocated) == (1, 1, 1)
+    assert set(Allocation.objects.values_list("location_id", flat=True)) == {warehouse}
+    # 2 units arrived at the warehouse: 1 for each pickup; the second still waits for 1, booked there.
+    assert at(sandbox, shirt, warehouse) == (0, 1)
+    assert at(sandbox, shirt, 1) == (0, 0)
+    assert not StockAdjustment.objects.exclude(status="applied").exists()

@@ -65,9 +65,10 @@
             toast(`${location.label} ${box.checked ? "now sells" : "no longer sells"} online; the storefront follows in a moment.`);
           } catch (error) { box.checked = !box.checked; toast(error.message, "error"); }
         } });
+      const notes = [location.is_default ? "default location, the shipping origin" : "",
+        location.enabled ? "" : "disabled in BigCommerce: its stock counts nowhere"].filter(Boolean);
       return h("li", null, box, " ", h("label", { for: id }, `${location.label} sells online`),
-        h("span", { class: "cell-sub" }, [location.is_default ? "default location, the shipping origin" : "",
-          location.enabled ? "" : "disabled in BigCommerce"].filter(Boolean).join(" · ")));
+        notes.length ? h("span", { class: "muted small" }, ` (${notes.join("; ")})`) : null);
     }));
   }
 

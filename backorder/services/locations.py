@@ -21,6 +21,7 @@ empty `VariantAvailability.locations`, and every rule above reduces to what the 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ from backorder.models import (
     Variant,
 )
 from backorder.models.locations import DEFAULT_LOCATION_ID
+from stores.bigcommerce import errors
+
+logger = logging.getLogger(__name__)
 
 # -- the store's locations ----------------------------------------------------------------------------------
 
@@ -103,9 +107,16 @@ def locations_sync(*, client, follow_up: bool = True) -> LocationsChange:
     marked removed and its stock leaves the mirror (deleting a location deletes its stock in BigCommerce).
     When one was added, enabled, disabled or removed, every variant's availability is computed again and
     the stock now free is allocated (after the commit; not with `follow_up` False: a full sync does it).
-    A second location makes the store listen to BigCommerce's per-location stock event."""
+    A second location makes the store listen to BigCommerce's per-location stock event. A token without the
+    locations scope changes nothing (the store keeps working as a store with one location)."""
     now = timezone.now()
-    seen = {int(row["id"]): row for row in client.iter_v3("/v3/inventory/locations")}
+    try:
+        seen = {int(row["id"]): row for row in client.iter_v3("/v3/inventory/locations")}
+    except errors.ForbiddenScopeError:
+        # A token from before the app asked for the locations scope (docs/deploying.md): the store goes on as a
+        # store with one location, which is what the app did before locations.
+        logger.warning("BigCommerce refused the locations (no store_locations scope): the default location only")
+        return LocationsChange()
     known = {location.bigcommerce_id: location for location in Location.objects.select_for_update()}
     several_before = sum(1 for location in known.values() if not location.is_removed) > 1
     change = LocationsChange()

@@ -544,3 +544,25 @@ def test_a_partial_refund_of_a_pickup_gives_its_units_to_the_next_pickup_at_that
     assert at(sandbox, shirt, warehouse) == (0, 1)
     assert at(sandbox, shirt, 1) == (0, 0)
     assert not StockAdjustment.objects.exclude(status="applied").exists()
+
+
+def test_a_token_without_the_locations_scope_leaves_a_store_with_one_location_as_it_was(connected_store, sandbox):
+    from stores.bigcommerce import errors
+
+    class WithoutLocationsScope:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def iter_v3(self, path, *args, **kwargs):
+            if path.startswith("/v3/inventory/locations"):
+                raise errors.ForbiddenScopeError("missing scope", status=403, path=path)
+            return self.client.iter_v3(path, *args, **kwargs)
+
+    client = WithoutLocationsScope(client_of(connected_store))
+    before = Location.objects.count()
+    assert not locations_sync(client=client).matters
+    finished = sync.catalog_sync_run(sync=sync.catalog_sync_start(), client=client)  # the full sync goes on
+    assert finished.status == "done" and Location.objects.count() == before

@@ -12,7 +12,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from backorder import handlers, sync
-from backorder.models import Location, Policy, PurchaseOrder, Variant
+from backorder.models import Backorder, Location, Policy, PurchaseOrder, Variant
+from backorder.services import capture
 from backorder.services.availability import store_today
 from backorder.services.locations import locations_sync
 from stores import provisioning, services, tenancy
@@ -66,7 +67,7 @@ def three_locations(live_server, settings, make_store):
             sandbox.restock(STORE_HASH, quantity=units, variant_id=variant.bigcommerce_id, location_id=location_id)
         Policy.objects.filter(scope="store").update(enabled=True, max_units=10, lead_time_days=10)
         handlers.catalog_changed(store, [{"data": {"type": "product", "id": variant.product.bigcommerce_id}}])
-    yield store, variant, shop, warehouse
+    yield store, variant, shop, warehouse, sandbox
     sandbox.stop()
     drop_store_schemas()
 
@@ -84,7 +85,7 @@ def shot(page, name: str) -> None:
 
 
 def test_the_merchant_sees_and_sets_up_three_locations(page, three_locations):
-    store, variant, shop, warehouse = three_locations
+    store, variant, shop, warehouse, bigcommerce = three_locations
     page.goto(services.one_time_login_create(user=store.owner, store=store, next_path=f"/products/?q={variant.sku}"))
 
     # -- Products: which locations the storefront sells from, and each variant's figures per location -----
@@ -136,3 +137,18 @@ def test_the_merchant_sees_and_sets_up_three_locations(page, three_locations):
         created = PurchaseOrder.objects.get()
         assert created.location_id == warehouse
         assert created.lines.get().expected_date > store_today(store) + timedelta(days=1)
+
+    # -- a backorder to collect at the shop, filled by stock that arrived there -----------------------------
+    placed = bigcommerce.place_order(STORE_HASH, [{"variant_id": variant.bigcommerce_id, "quantity": 5}],
+                                     pickup_location_id=shop)  # fmt: skip
+    with schema_context(store.schema_name):
+        capture.order_sync(client=client_for(store), order_id=placed["id"])
+        backorder = Backorder.objects.get(order_id=placed["id"])
+        assert (backorder.quantity, backorder.location_id, backorder.pickup) == (2, shop, True)
+        bigcommerce.restock(STORE_HASH, quantity=2, variant_id=variant.bigcommerce_id, location_id=shop, relative=True)
+        handlers.catalog_changed(store, [{"data": {"type": "product", "id": variant.product.bigcommerce_id}}])
+        assert Backorder.objects.get(pk=backorder.pk).status == "allocated"
+    page.goto(f"{store.base_url}/backorders/{backorder.pk}/")
+    expect(page.locator("dd").filter(has_text="Harbour Street shop")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("at Harbour Street shop")
+    shot(page, "04-backorder-to-collect")

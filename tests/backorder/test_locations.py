@@ -24,6 +24,7 @@ from backorder.services.locations import location_update, locations_sync
 from backorder.services.purchase_orders import LineInput, purchase_order_create, purchase_order_receive
 from tests.backorder.conftest import SANDBOX_STORE
 from tests.backorder.test_allocation import client_of
+from tests.backorder.test_policies import openapi  # noqa: F401  (fixture)
 from tests.backorder.test_stock_mirror import Interleaved
 
 pytestmark = pytest.mark.django_db
@@ -418,6 +419,36 @@ def test_the_products_page_shows_stock_and_waiting_units_per_location(
     assert unknown.status_code == 404
     bad = merchant.patch(f"/api/v1/locations/{shop}/", {"sells_online": "perhaps"}, content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_the_merchant_apis_answers_about_locations_are_what_the_openapi_schema_says(
+    connected_store,
+    sandbox,
+    three_locations,
+    shirt,
+    merchant,
+    openapi,  # noqa: F811  (the fixture)
+):
+    from tests.backorder.test_policies import assert_matches_schema
+
+    _, shop, warehouse = three_locations
+    assert_matches_schema(openapi, merchant.get("/api/v1/locations/"), "/api/v1/locations/", "get")
+    patched = merchant.patch(f"/api/v1/locations/{shop}/", {"sells_online": False}, content_type="application/json")
+    assert_matches_schema(openapi, patched, "/api/v1/locations/{location_id}/", "patch")
+    products = merchant.get("/api/v1/products/", {"q": shirt.sku})
+    assert products.json()["results"][0]["locations"]
+    assert_matches_schema(openapi, products, "/api/v1/products/", "get")
+    policy = Policy.objects.get(scope="store", customer_group_ids=[])
+    capped = merchant.patch(f"/api/v1/policies/{policy.pk}/", {"location_limits": {str(warehouse): None}},
+                            content_type="application/json")  # fmt: skip
+    assert capped.json()["location_limits"] == {str(warehouse): None}
+    assert_matches_schema(openapi, capped, "/api/v1/policies/{policy_id}/", "patch")
+    line = {"variant_id": shirt.bigcommerce_id, "quantity": 4, "expected_date": str(store_today() + timedelta(days=3))}
+    created = merchant.post("/api/v1/purchase-orders/", {"lines": [line], "location_id": warehouse},
+                            content_type="application/json")  # fmt: skip
+    assert_matches_schema(openapi, created, "/api/v1/purchase-orders/", "post")
+    for row in merchant.get("/api/v1/backorders/").json()["results"]:
+        assert {"location_id", "pickup"} <= set(row)
 
 
 def test_a_purchase_order_names_its_receiving_location_through_the_api(

@@ -5,6 +5,8 @@ from backorder.models import (
     BackorderEvent,
     CatalogSync,
     Category,
+    Location,
+    LocationStock,
     MerchantTask,
     Policy,
     Product,
@@ -49,6 +51,22 @@ class VariantAdmin(ReadOnlyMirrorAdmin):
                     "available_to_sell"]  # fmt: skip
     search_fields = ["sku", "bigcommerce_id", "product__name"]
     list_select_related = ["product"]
+
+
+@admin.register(Location, site=store_admin_site)
+class LocationAdmin(ReadOnlyMirrorAdmin):
+    list_display = ["bigcommerce_id", "label", "code", "enabled", "sells_online", "is_removed", "synced_at"]
+    search_fields = ["label", "code", "bigcommerce_id"]
+    list_filter = ["enabled", "sells_online", "is_removed"]
+
+
+@admin.register(LocationStock, site=store_admin_site)
+class LocationStockAdmin(ReadOnlyMirrorAdmin):
+    """A variant's stock at a location other than the default one (the default location's is on Variant)."""
+
+    list_display = ["variant_id", "location_id", "on_hand", "backorder_limit", "qty_backordered", "available_to_sell"]
+    search_fields = ["variant_id"]
+    list_filter = ["location_id"]
 
 
 @admin.register(Category, site=store_admin_site)

@@ -9,6 +9,7 @@ from stores.bigcommerce.connection import (
     register_head_script,
     register_on_connected,
     register_on_reconcile,
+    register_webhook_scopes,
 )
 from stores.bigcommerce.webhooks import register_webhook_handler
 from stores.models import Store
@@ -37,6 +38,44 @@ def catalog_changed(store: Store, payloads: list[dict]) -> None:
             "bigcommerce_id", flat=True
         )
         allocation_for_variants(variant_ids=list(variant_ids))
+
+
+@register_webhook_handler("store/inventory/location/*")
+def locations_changed(store: Store, payloads: list[dict]) -> None:
+    """A location was created, changed, enabled or disabled in BigCommerce: copy the locations again."""
+    from backorder.services.locations import locations_sync
+
+    locations_sync(client=client_for(store))
+
+
+@register_webhook_handler("store/channel/*/inventory/product/stock_changed")
+def location_stock_changed(store: Store, payloads: list[dict]) -> None:
+    """Stock changed at a location other than the default one: re-read those products (all their
+    locations) and allocate what arrived (backorder.services.locations)."""
+    from backorder.services.locations import product_ids_at_other_locations
+
+    product_ids = product_ids_at_other_locations(payloads)
+    if product_ids:
+        catalog_changed(store, [{"data": {"type": "product", "id": product_id}} for product_id in product_ids])
+
+
+@register_webhook_scopes
+def location_scopes(store: Store) -> list[str]:
+    """A store with several locations also listens to the per-location stock event."""
+    from django_tenants.utils import schema_context
+
+    from backorder.services.locations import webhook_scopes_for_locations
+
+    with schema_context(store.schema_name):
+        return webhook_scopes_for_locations()
+
+
+@register_on_reconcile
+def locations_follow(store: Store) -> int:
+    """BigCommerce sends nothing when a location is deleted: reconciliation copies the locations again."""
+    from backorder.services.locations import locations_sync
+
+    return len(locations_sync(client=client_for(store)).removed)
 
 
 @register_webhook_handler("store/order/*")

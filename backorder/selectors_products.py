@@ -56,6 +56,7 @@ def variants_stock_picture(*, variants: list[Variant], language: str, today: dat
         return {}
     policies = policies_effective_for_variants(variant_ids=ids)
     rows = {row.variant_id: row for row in VariantAvailability.objects.filter(variant_id__in=ids)}
+    labels = _location_labels() if any(row.locations for row in rows.values()) else {}
     incoming = {
         row["variant_id"]: row
         for row in _open_lines()
@@ -91,8 +92,34 @@ def variants_stock_picture(*, variants: list[Variant], language: str, today: dat
             "storefront": {k: answer[k] for k in ("state", "button_label", "message", "expected_ship_date")}
             if answer
             else None,
+            "locations": _at_locations(row, labels) if row is not None and labels else [],
         }
     return picture
+
+
+def _location_labels() -> dict[int, str]:
+    from backorder.models import Location
+
+    return dict(Location.objects.filter(is_removed=False).values_list("bigcommerce_id", "label"))
+
+
+def _at_locations(row: VariantAvailability, labels: dict[int, str]) -> list[dict]:
+    """Per location: units free on hand, waiting there (booked there by BigCommerce), incoming on purchase
+    orders received there, and whether it sells online (services/locations.py)."""
+    return [
+        {
+            "location_id": int(key),
+            "label": labels.get(int(key), f"Location {key}"),
+            "on_hand": entry["on_hand"],
+            "units_waiting": entry["booked"],
+            "units_incoming": sum(units for units, _ in entry["supply"]),
+            "backorders_left": entry["left"],
+            "sells_online": entry["online"],
+            "enabled": entry["open"],
+        }
+        for key, entry in sorted(row.locations.items(), key=lambda item: int(item[0]))
+        if int(key) in labels
+    ]
 
 
 def catalog_sync_status() -> dict:

@@ -32,6 +32,7 @@ from backorder.services.availability import (
     rows_under_saved_policies,
     store_today,
 )
+from backorder.services.locations import rows_at_location
 from backorder.storefront_answers import window_count
 from stores.bigcommerce.customers import GUESTS, CustomerTokenRefused, current_customer_verify
 
@@ -49,6 +50,11 @@ CUSTOMER_JWT_HELP = (
     "group, private to them. Absent: the guests' answer. Forged, expired or another store's: 401."
 )
 MAX_TOKEN_LENGTH = 4096
+LOCATION_HELP = (
+    "BigCommerce location id: the answer about that location's stock, its own backorders, incoming purchase "
+    "orders and cap (e.g. a pick-up-in-store page); without it, the storefront's answer (the locations that "
+    "sell online). Unknown location: 404."
+)
 CONFIG_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
 
 
@@ -196,6 +202,7 @@ class ProductAvailabilityApi(StorefrontApi):
             OpenApiParameter("quantity", int, description="Units the shopper wants (default 1)"),
             OpenApiParameter("locale", str, description="Language of the texts, e.g. en, de-DE (default: the store's)"),
             OpenApiParameter("customer_jwt", str, description=CUSTOMER_JWT_HELP),
+            OpenApiParameter("location_id", int, description=LOCATION_HELP),
         ],
         responses={
             200: OutputSerializer,
@@ -211,8 +218,9 @@ class ProductAvailabilityApi(StorefrontApi):
             product = int(product_id)
             variant = int(request.GET["variant_id"]) if request.GET.get("variant_id", "") != "" else None
             quantity = int(request.GET.get("quantity") or 1)
+            location = int(request.GET["location_id"]) if request.GET.get("location_id", "") != "" else None
         except ValueError:
-            return _bad_request("product_id, variant_id and quantity must be whole numbers.")
+            return _bad_request("product_id, variant_id, quantity and location_id must be whole numbers.")
         if not 1 <= quantity <= MAX_QUANTITY:
             return _bad_request(f"quantity must be between 1 and {MAX_QUANTITY}.")
         locale = request.GET.get("locale") or ""
@@ -225,11 +233,13 @@ class ProductAvailabilityApi(StorefrontApi):
             return _refused(self, request, refused)
         today = store_today(request.tenant)
         if not storefront_answers.enabled():
-            return self._answer(request, product, variant, quantity, language, today, group=group)
+            return self._answer(request, product, variant, quantity, language, today, group=group, location=location)
         # Warm: the answer from the shared cache, no query (backorder/storefront_answers.py).
         store, question = request.tenant.schema_name, (product, variant or "", quantity, language, today)
         if group:  # a customer group's answer is kept under its group: it never reaches another group's shopper
             question += (f"group-{group}",)
+        if location is not None:  # one location's answer is kept under its location
+            question += (f"location-{location}",)
         throttle, count = getattr(request, "storefront_count", (None, None))
         cached, generations, counted = storefront_answers.answer_get(
             store=store, product_id=product, question=question, count=count
@@ -237,20 +247,31 @@ class ProductAvailabilityApi(StorefrontApi):
         if throttle is not None:
             throttle.check(self, counted)
         if cached is None:
-            cached = self._answer(request, product, variant, quantity, language, today, rendered=False, group=group)
+            cached = self._answer(
+                request, product, variant, quantity, language, today, rendered=False, group=group, location=location
+            )
             storefront_answers.answer_put(store=store, question=question, generations=generations, answer=cached)
         return self._from_parts(request, cached, private=group is not None)
 
-    def _answer(self, request, product, variant, quantity, language, today, *, rendered=True, group=None):
+    def _answer(
+        self, request, product, variant, quantity, language, today, *, rendered=True, group=None, location=None
+    ):
         """The answer from the database: the variants' availability rows, one SELECT (the guests'; a signed-in
         shopper's group other than 0 adds its policy lookup, three queries). `rendered=False` gives its parts
-        (status, body, ETag) for the cache instead of a response."""
+        (status, body, ETag) for the cache instead of a response. With `location`, the answer is about that
+        location's stock (the same SELECT: the rows carry each location's figures)."""
         rows = availability_rows(product_id=product, variant_id=variant)
         live = any(row.policy_pending for row in rows)  # a large policy change is being applied: answer by it
         if group:  # the precomputed rows are the guests': another group's are answered from its policies
             rows, live = rows_for_customer_group(rows, group), True
         elif live:
             rows = rows_under_saved_policies(rows)
+        if location is not None and rows:
+            rows = rows_at_location(rows, location)
+            if not rows:
+                message = f"This store has no location {location}."
+                parts = {"status": 404, "body": {"error": "not_found", "message": message}}
+                return parts if not rendered else self._from_parts(request, parts, private=group is not None)
         if not rows:
             what = f"variant {variant} of product {product}" if variant else f"product {product}"
             parts = {"status": 404, "body": {"error": "not_found", "message": f"This store has no {what}."}}
@@ -266,10 +287,11 @@ class ProductAvailabilityApi(StorefrontApi):
             return parts if not rendered else self._from_parts(request, parts, private=group is not None)
         # Cheap ETag: the rows' versions and the question asked; a match answers 304 before any work.
         versions = ",".join(f"{row.variant_id}.{row.version}" for row in rows)
+        at = "" if location is None else f":at-{location}"
         etag = (
             '"'
             + hashlib.sha1(
-                f"{product}:{variant}:{quantity}:{language}:{today}:{versions}".encode(), usedforsecurity=False
+                f"{product}:{variant}:{quantity}:{language}:{today}:{versions}{at}".encode(), usedforsecurity=False
             ).hexdigest()[:20]
             + '"'
         )

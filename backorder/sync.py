@@ -34,6 +34,12 @@ next refresh. The full sync reads each next page (in a worker thread, HTTP only)
 one: the next page's note is taken before its reading starts, so the rule above holds as it is; only the time
 from a page's note to its write now also covers the previous page's write.
 
+Locations: a store with several locations is read through `/v3/inventory/items` (each item with all its
+locations, so one reading covers every location of an item and `Variant.stock_read_at` dates them all); the
+default location's counts go to Variant as before, the others' to LocationStock, under the same rule (a
+variant set aside keeps every location's counts). A store with one location reads
+`/v3/inventory/locations/1/items`, as it always did.
+
 Writes are set-based: a page is one statement per table (rows passed as one JSON parameter and read with
 `jsonb_to_recordset`), never one ORM object per row; nothing is left on the database session (no session
 SET, no temporary table, no prepared statement), so it runs behind a transaction-mode pooler.
@@ -54,6 +60,7 @@ from django.utils.dateparse import parse_datetime
 
 from backorder.id_lists import id_array
 from backorder.models import CatalogSync, Category, Product, StockAdjustment, Variant
+from backorder.models.locations import DEFAULT_LOCATION_ID
 from stores.bigcommerce.client import BigCommerceClient
 from stores.tasks import enqueue_for_store, store_task
 
@@ -61,7 +68,6 @@ logger = logging.getLogger(__name__)
 
 PRODUCT_PAGE = 250
 INVENTORY_PAGE = 1000
-DEFAULT_LOCATION_ID = 1
 ID_BATCH = 50  # ids per `id:in` filter: keeps URLs short
 STALE_SYNC_AFTER = timedelta(minutes=10)
 REREAD_ATTEMPTS = 3  # a reading set aside because a send was in flight is taken again at most this often
@@ -486,8 +492,11 @@ def catalog_sync_run(*, sync: CatalogSync, client: BigCommerceClient) -> Catalog
     reading starts (module docstring). The first page of each phase is read in the caller's thread."""
     requests = _RequestCount(client)
     if sync.phase == CatalogSync.Phase.CATEGORIES:
+        from backorder.services.locations import locations_sync
+
         with transaction.atomic():
             categories_copy(client=client, now=sync.started_at)
+            locations_sync(client=client, follow_up=False)  # the sync computes every variant again at its end
             _advance(sync, requests, phase=CatalogSync.Phase.PRODUCTS)
     with PageReader() as reader:
         if sync.phase == CatalogSync.Phase.PRODUCTS:
@@ -506,11 +515,11 @@ def _products_page(client: BigCommerceClient, *, after: int) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def _stock_page(client: BigCommerceClient, *, page: int) -> dict:
-    """One page of the default location's inventory items."""
-    body = client.get(
-        f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items", params={"page": page, "limit": INVENTORY_PAGE}
-    )
+def _stock_page(client: BigCommerceClient, *, page: int, several: bool = False) -> dict:
+    """One page of the default location's inventory items, or (`several` locations) of every item with all
+    its locations."""
+    path = "/v3/inventory/items" if several else f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items"
+    body = client.get(path, params={"page": page, "limit": INVENTORY_PAGE})
     return body if isinstance(body, dict) else {}
 
 
@@ -549,15 +558,21 @@ def _products_copy(
 def _stock_copy(*, sync: CatalogSync, client: BigCommerceClient, reader: PageReader, requests: _RequestCount) -> None:
     """The stock phase: each page written where no adjustment of ours moved since its note (module
     docstring); at the end every variant's availability is computed again."""
+    from backorder.services.locations import items_by_location, location_stock_store, several_locations
+
+    several = several_locations()
     mark = outbox_mark()
-    body = _stock_page(client, page=sync.inventory_page + 1)
+    body = _stock_page(client, page=sync.inventory_page + 1, several=several)
     while True:
         items = body.get("data") or []
+        elsewhere: list[dict] = []
+        if several:
+            items, elsewhere = items_by_location(items)
         total_pages = int(body.get("meta", {}).get("pagination", {}).get("total_pages") or 0)
-        last = not items or sync.inventory_page + 1 >= total_pages
+        last = not body.get("data") or sync.inventory_page + 1 >= total_pages
         if not last:
             next_mark = outbox_mark()
-            ahead = reader.read(_stock_page, client, page=sync.inventory_page + 2)
+            ahead = reader.read(_stock_page, client, page=sync.inventory_page + 2, several=several)
         if sync.inventory_page == 0 and items:
             native_backorders_record(items=items)
         with transaction.atomic():
@@ -568,6 +583,8 @@ def _stock_copy(*, sync: CatalogSync, client: BigCommerceClient, reader: PageRea
             )
             set_aside = readings_set_aside(locked=locked, mark=mark)
             sync.stock_items_done += stock_store(items=items, read_at=mark.at, set_aside=set_aside)
+            if elsewhere:
+                location_stock_store(items=elsewhere, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=0)
             sync.inventory_page += 1
             if last:
@@ -620,9 +637,13 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int], a
 
     The stock is read under the variants' locks, and written only where no adjustment of ours was in flight
     meanwhile (module docstring); the others keep their mirror stock and are read again later."""
+    from backorder.services.locations import items_by_location, location_stock_store, several_locations
+
     ids = sorted(set(product_ids))
     seen: set[int] = set()
     now = timezone.now()
+    several = several_locations()
+    stock_path = "/v3/inventory/items" if several else f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items"
     for start in range(0, len(ids), ID_BATCH):
         batch = ids[start : start + ID_BATCH]
         products = list(
@@ -632,16 +653,15 @@ def products_refresh(*, client: BigCommerceClient, product_ids: Iterable[int], a
         with transaction.atomic():
             locked = variants_lock(product_ids=batch)
             mark = outbox_mark(variant_ids=list(locked.product_of))
-            items = list(
-                client.iter_v3(
-                    f"/v3/inventory/locations/{DEFAULT_LOCATION_ID}/items",
-                    {"product_id:in": ",".join(map(str, batch))},
-                    limit=INVENTORY_PAGE,
-                )
-            )
+            items = list(client.iter_v3(stock_path, {"product_id:in": ",".join(map(str, batch))}, limit=INVENTORY_PAGE))
+            elsewhere: list[dict] = []
+            if several:
+                items, elsewhere = items_by_location(items)
             set_aside = readings_set_aside(locked=locked, mark=mark)
             products_store(products=products, now=now, keep_on_hand=set_aside)
             stock_store(items=items, read_at=mark.at, set_aside=set_aside)
+            if elsewhere:
+                location_stock_store(items=elsewhere, set_aside=set_aside)
             _reread_later(locked=locked, set_aside=set_aside, attempt=attempt)
     gone = [i for i in ids if i not in seen]
     if gone:

@@ -51,6 +51,33 @@ def backorder_limits_push(*, variant_ids: list[int]) -> int:
 
 
 @store_task
+def locations_changed(*, refresh: bool = True, resync: bool = False) -> dict:
+    """BigCommerce's locations changed (added, enabled, disabled, removed), or whether one sells online: the
+    store's webhooks follow (a per-location stock event with several locations); with `refresh` every
+    variant's availability and caps are computed again and stock now free is allocated; with `resync` (a new
+    location) a full catalog sync reads every location's stock."""
+    from backorder.models import Backorder
+    from backorder.services.allocation import allocation_for_variants
+    from backorder.services.availability import availability_refresh_all
+    from stores.bigcommerce.connection import webhooks_register
+
+    store = _store()
+    done: dict = {}
+    if store.connection == Store.Connection.CONNECTED:
+        done["hooks"] = webhooks_register(store=store, client=client_for(store))
+    if resync:
+        catalog = sync.catalog_sync_start()
+        if catalog.status == CatalogSync.Status.RUNNING:
+            enqueue_for_store(catalog_sync, sync_id=catalog.pk)
+        done["sync"] = catalog.pk
+    elif refresh:
+        availability_refresh_all()
+        waiting = Backorder.objects.filter(status=Backorder.Status.WAITING).values_list("variant_id", flat=True)
+        done["allocated"] = allocation_for_variants(variant_ids=set(waiting))
+    return done
+
+
+@store_task
 def purchase_order_arrived(*, purchase_order_id: int, variant_ids: list[int]) -> dict:
     """Units received on a purchase order: allocate them FIFO (the receipt's pending increment counts as
     free stock), then send BigCommerce the increment and the decrement, oldest first."""

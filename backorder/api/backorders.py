@@ -43,6 +43,8 @@ class BackorderOutputSerializer(serializers.Serializer):
     customer_email = serializers.EmailField()
     customer_name = serializers.CharField()
     shipping_preference = serializers.CharField()
+    location_id = serializers.IntegerField(help_text="The BigCommerce location it waits at.")
+    pickup = serializers.BooleanField(help_text="The shopper collects it at that location.")
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -61,6 +63,7 @@ class EventOutputSerializer(serializers.Serializer):
 class AllocationOutputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(help_text="Negative when units were released again.")
     source = serializers.CharField(help_text="restock, purchase_order:<id>, merchant, release, …")
+    location_id = serializers.IntegerField(help_text="The BigCommerce location the units came from.")
     created_at = serializers.DateTimeField()
 
 

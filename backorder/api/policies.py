@@ -37,6 +37,10 @@ GROUPS_HELP = (
     "At one level, a policy naming the shopper's group beats the one for everyone."
 )
 GROUP_ID_MAX = 2**31 - 1
+LOCATION_LIMITS_HELP = (
+    'A cap per BigCommerce location instead of max_units there: {"<location id>": units, or null = unlimited} '
+    "(GET /api/v1/locations/ lists them). A location not named gets max_units; empty = max_units everywhere."
+)
 ID_MAX = 2**63 - 1  # the database's bigint: a larger id is a 400, not a failed query
 
 
@@ -50,6 +54,10 @@ class PolicyOutputSerializer(serializers.Serializer):
     preorder_starts_on = serializers.DateField(allow_null=True)
     preorder_ends_on = serializers.DateField(allow_null=True)
     max_units = serializers.IntegerField(allow_null=True, help_text="Per variant; null = unlimited.")
+    location_limits = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True, min_value=0), required=False,
+        help_text=LOCATION_LIMITS_HELP + " Present only when the policy sets a cap for some location.",
+    )  # fmt: skip
     max_per_order = serializers.IntegerField(allow_null=True, help_text="Null = no per-order limit.")
     lead_time_days = serializers.IntegerField(allow_null=True)
     lead_time_business_days = serializers.BooleanField()
@@ -65,6 +73,12 @@ class PolicyOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     target_name = serializers.SerializerMethodField(help_text="What it applies to: category path, product, variant.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not data.get("location_limits"):  # a policy without caps per location reads as it always did
+            data.pop("location_limits", None)
+        return data
 
     def get_target_name(self, policy) -> str:
         names = self.context.get("names")
@@ -91,6 +105,10 @@ class PolicyInputSerializer(serializers.Serializer):
     preorder_starts_on = serializers.DateField(required=False, allow_null=True)
     preorder_ends_on = serializers.DateField(required=False, allow_null=True)
     max_units = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    location_limits = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True, min_value=0, max_value=GROUP_ID_MAX), required=False,
+        allow_null=True, help_text=LOCATION_LIMITS_HELP,
+    )  # fmt: skip
     max_per_order = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     lead_time_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     lead_time_business_days = serializers.BooleanField(required=False)

@@ -33,6 +33,17 @@ class StorefrontShowsSerializer(serializers.Serializer):
     expected_ship_date = serializers.DateField(allow_null=True)
 
 
+class VariantAtLocationSerializer(serializers.Serializer):
+    location_id = serializers.IntegerField()
+    label = serializers.CharField()
+    on_hand = serializers.IntegerField(allow_null=True, help_text="Units free on hand there.")
+    units_waiting = serializers.IntegerField(help_text="Units of backorders waiting there.")
+    units_incoming = serializers.IntegerField(help_text="Units on purchase orders received there.")
+    backorders_left = serializers.IntegerField(allow_null=True, help_text="Units left under its cap; null: no cap.")
+    sells_online = serializers.BooleanField()
+    enabled = serializers.BooleanField()
+
+
 class ProductVariantOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
@@ -47,6 +58,7 @@ class ProductVariantOutputSerializer(serializers.Serializer):
     next_delivery = serializers.DateField(allow_null=True)
     policy = VariantPolicySerializer()
     storefront = StorefrontShowsSerializer(allow_null=True, help_text="What the storefront shows for one unit.")
+    locations = VariantAtLocationSerializer(many=True, help_text="Per location (empty with one location).")
 
 
 class ProductListApi(APIView):

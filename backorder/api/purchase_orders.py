@@ -29,6 +29,7 @@ class PurchaseOrderOutputSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.CharField()
     notes = serializers.CharField()
+    location_id = serializers.IntegerField(help_text="The BigCommerce location that receives it.")
     lines = LineOutputSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -93,6 +94,9 @@ class PurchaseOrderListCreateApi(APIView):
         supplier = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
         reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
         notes = serializers.CharField(required=False, allow_blank=True, default="")
+        location_id = serializers.IntegerField(
+            required=False, min_value=1, help_text="The BigCommerce location that receives it (default: location 1)."
+        )
         lines = PurchaseOrderLineInputSerializer(many=True)
 
     InputSerializer = PurchaseOrderCreateInputSerializer
@@ -120,6 +124,7 @@ class PurchaseOrderListCreateApi(APIView):
             supplier=data.validated_data["supplier"],
             reference=data.validated_data["reference"],
             notes=data.validated_data["notes"],
+            location_id=data.validated_data.get("location_id"),
             today=store_today(),
         )
         return Response(_output(order), status=status.HTTP_201_CREATED)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("dashboard/", include("backorder.api.dashboard")),
     path("products/", include("backorder.api.products")),
     path("catalog/", include("backorder.api.catalog")),
+    path("locations/", include("backorder.api.locations")),
 ]

@@ -11,6 +11,7 @@ from backorder.models.backorders import (
 )
 from backorder.models.catalog import CatalogSync, Category, Product, Variant
 from backorder.models.incentives import Incentive
+from backorder.models.locations import Location, LocationStock
 from backorder.models.policy import Policy, PolicyChangePending
 from backorder.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from backorder.models.storefront import StockAlertSubscription, WidgetAppearance
@@ -23,6 +24,8 @@ __all__ = [
     "CatalogSync",
     "Category",
     "Incentive",
+    "Location",
+    "LocationStock",
     "MerchantTask",
     "Policy",
     "PolicyChangePending",

@@ -10,6 +10,10 @@ class VariantAvailability(models.Model):
     `supply` lists, oldest first, the future units a new order can still get and the date each arrives:
     `[[units, "YYYY-MM-DD"], …]` after the open backorders have taken their share; units beyond it get
     `fallback_date` (lead time or fixed date; null = unknown).
+
+    With several locations the row answers for the storefront (the locations that sell online), and
+    `locations` holds each location's own figures for answers about one location (empty with one location;
+    backorder.services.locations).
     """
 
     variant_id = models.BigIntegerField(unique=True)
@@ -34,6 +38,7 @@ class VariantAvailability(models.Model):
     lead_time_days = models.IntegerField(null=True, blank=True)
     lead_time_business_days = models.BooleanField(default=False)
     waiting_units = models.IntegerField(default=0, help_text="Units of open backorders not yet allocated.")
+    locations = models.JSONField(default=dict, blank=True, help_text='{"<location id>": its figures}.')
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (ETag).")
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -24,6 +24,10 @@ class Backorder(models.Model):
     order_created_at = models.DateTimeField()
     cart_id = models.CharField(max_length=64, blank=True)
     channel_id = models.IntegerField(default=1)
+    # Where BigCommerce booked its backordered units (qty_backordered): the default location for an order to
+    # ship, the pickup location for one to collect. A pickup backorder takes stock of its location only.
+    location_id = models.BigIntegerField(default=1, db_default=1, help_text="BigCommerce location id.")
+    pickup = models.BooleanField(default=False, db_default=False, help_text="Collected at its location.")
     product_id = models.BigIntegerField()
     variant_id = models.BigIntegerField()
     sku = models.CharField(max_length=255, blank=True)
@@ -134,6 +138,7 @@ class Allocation(models.Model):
     quantity = models.IntegerField(help_text="Negative when units were released again.")
     source = models.CharField(max_length=40, help_text="restock, purchase_order:<id>, release, …")
     adjustment = models.ForeignKey("StockAdjustment", on_delete=models.PROTECT, null=True, blank=True)
+    location_id = models.BigIntegerField(default=1, db_default=1, help_text="The location the units came from.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -159,6 +164,7 @@ class StockAdjustment(models.Model):
 
     variant_id = models.BigIntegerField()
     product_id = models.BigIntegerField()
+    location_id = models.BigIntegerField(default=1, db_default=1, help_text="The BigCommerce location it changes.")
     on_hand_delta = models.IntegerField()
     qty_backordered_delta = models.IntegerField(default=0)
     reason = models.CharField(max_length=60)

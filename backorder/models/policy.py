@@ -54,6 +54,8 @@ class Policy(models.Model):
     preorder_starts_on = models.DateField(null=True, blank=True)
     preorder_ends_on = models.DateField(null=True, blank=True)
     max_units = models.PositiveIntegerField(null=True, blank=True, help_text="Per variant; empty = unlimited.")
+    # A location's own cap instead of max_units ({"<location id>": units, or null = unlimited}).
+    location_limits = models.JSONField(default=dict, blank=True, help_text="Per location: units or null.")
     max_per_order = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = no limit.")
     lead_time_days = models.PositiveIntegerField(null=True, blank=True, default=14)
     lead_time_business_days = models.BooleanField(default=False)

@@ -13,6 +13,7 @@ class PurchaseOrder(models.Model):
 
     supplier = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=100, blank=True)
+    location_id = models.BigIntegerField(default=1, db_default=1, help_text="The location that receives it.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

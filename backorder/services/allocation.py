@@ -14,6 +14,9 @@ How the counts stay right:
 - Allocation is one set-based statement however many backorders wait: a window function over the FIFO
   queue decides who gets how many units, and the same statement updates the backorders, writes their
   Allocation rows, their timeline events and the one StockAdjustment (on-hand -N, qty_backordered -N).
+- A variant stocked at several locations (LocationStock rows) is allocated location by location, each
+  location filling the backorders it can fulfil, and its adjustments name their location
+  (allocation_locations.py); a store with one location never takes that path.
 """
 
 from __future__ import annotations
@@ -28,7 +31,17 @@ from django.db.models import DateTimeField, DurationField, F, Func, Q, Value
 from django.utils import timezone
 
 from backorder import events
-from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Product, StockAdjustment, Variant
+from backorder.models import (
+    Allocation,
+    Backorder,
+    BackorderEvent,
+    LocationStock,
+    MerchantTask,
+    Product,
+    StockAdjustment,
+    Variant,
+)
+from backorder.models.locations import DEFAULT_LOCATION_ID
 from backorder.services.lifecycle import backorder_event_record, backorder_transition, status_for_allocation
 from stores.bigcommerce import errors
 from stores.leases import TASK_LIFETIME_BOUND
@@ -38,7 +51,6 @@ logger = logging.getLogger(__name__)
 
 Status = Backorder.Status
 Adjustment = StockAdjustment.Status
-DEFAULT_LOCATION_ID = 1
 SEND_BATCH = 200  # adjustment rows claimed per round
 SEND_ROUNDS = 50  # bounded: a send never loops forever
 # A sender's lease on the rows it claimed: longer than any task may run (a sender runs in a task, or after a
@@ -54,12 +66,21 @@ class DatabaseClock(Func):
     output_field = DateTimeField()
 
 
-# Variants are locked in id order (one lock order for any number of variants: no deadlocks).
+# Variants are locked in id order (one lock order for any number of variants: no deadlocks); each says whether
+# it is stocked at several locations.
+# Stocked at several locations: a reading of another location, or units of ours on their way to one (a
+# purchase order received at a location whose stock has not been read yet). Both probes use an index.
+_AT_SEVERAL_SQL = f"""(
+    EXISTS (SELECT 1 FROM {LocationStock._meta.db_table} s WHERE s.variant_id = v.bigcommerce_id)
+    OR EXISTS (SELECT 1 FROM {StockAdjustment._meta.db_table} a WHERE a.variant_id = v.bigcommerce_id
+               AND a.status IN ('pending', 'sending') AND a.location_id <> {DEFAULT_LOCATION_ID})
+)"""
 _LOCK_SQL = f"""
-    SELECT bigcommerce_id FROM {Variant._meta.db_table}
-    WHERE bigcommerce_id = ANY(%(variants)s) AND on_hand IS NOT NULL
-    ORDER BY bigcommerce_id
-    FOR UPDATE
+    SELECT v.bigcommerce_id, {_AT_SEVERAL_SQL}
+    FROM {Variant._meta.db_table} v
+    WHERE v.bigcommerce_id = ANY(%(variants)s) AND v.on_hand IS NOT NULL
+    ORDER BY v.bigcommerce_id
+    FOR UPDATE OF v
 """
 
 # The whole allocation, for any number of variants, in one statement. It runs after the lock is held, so
@@ -174,25 +195,40 @@ def _allocate_locked(
     backordered_extra: int = 0,
 ) -> tuple[int, int | None]:  # fmt: skip
     """Lock the variants, then allocate their free units (plus `released` units of a single variant, taken
-    back from a backorder in this transaction) in one statement. Returns (units allocated, the first
-    StockAdjustment id or None)."""
+    back from a backorder in this transaction) in one statement (one per location for variants stocked at
+    several locations, whose releases are written beforehand: _release_locked). Returns (units allocated, the
+    first StockAdjustment id or None)."""
+    reason = (f"release:{source}" if released or backordered_extra else f"allocation:{source}")[:60]
     with connection.cursor() as cursor:
         cursor.execute(_LOCK_SQL, {"variants": variant_ids})
-        locked = [variant_id for (variant_id,) in cursor.fetchall()]  # stock not tracked: nothing to allocate
+        locked = cursor.fetchall()  # stock not tracked: nothing to allocate
         if not locked:
             return 0, None
-        cursor.execute(
-            _ALLOCATE_SQL,
-            {
-                "variants": locked,
-                "released": released,
-                "exclude": exclude_backorder_id,
-                "backordered_extra": backordered_extra,
-                "reason": (f"release:{source}" if released or backordered_extra else f"allocation:{source}")[:60],
-                "source": source[:40],
-            },
-        )
-        allocated, adjustment_id, fully_allocated, partly_allocated = cursor.fetchone()
+        at_one = [variant_id for variant_id, several in locked if not several]
+        allocated, adjustment_id, fully_allocated, partly_allocated = 0, None, [], []
+        if at_one:
+            cursor.execute(
+                _ALLOCATE_SQL,
+                {
+                    "variants": at_one,
+                    "released": released,
+                    "exclude": exclude_backorder_id,
+                    "backordered_extra": backordered_extra,
+                    "reason": reason,
+                    "source": source[:40],
+                },
+            )
+            allocated, adjustment_id, fully_allocated, partly_allocated = cursor.fetchone()
+        at_several = [variant_id for variant_id, several in locked if several]
+        if at_several:
+            from backorder.services.allocation_locations import allocate_at_locations
+
+            more, first, fully, partly = allocate_at_locations(
+                cursor=cursor, variant_ids=at_several, source=source[:40], reason=reason,
+                exclude_backorder_id=exclude_backorder_id,
+            )  # fmt: skip
+            allocated, adjustment_id = allocated + more, adjustment_id or first
+            fully_allocated, partly_allocated = [*fully_allocated, *fully], [*partly_allocated, *partly]
     if fully_allocated:  # e.g. "ready to ship" e-mails, written by the listeners in this transaction
         events.publish("backorders.allocated", backorder_ids=fully_allocated, source=source)
     if partly_allocated:  # e.g. merchant rules and webhooks (notifications/automations)
@@ -231,15 +267,24 @@ def _release_locked(
     """The release inside the caller's transaction; `to_status` lets cancellation move the backorder in the
     same step (its units then go to the others, never back to it). With `details`, the timeline line is
     written even when no unit was allocated (a change of `save_fields` is the news, e.g. a partial refund)."""
-    variant_lock(backorder.variant_id)
+    at_several = variant_lock(backorder.variant_id)
     fresh = Backorder.objects.select_for_update().get(pk=backorder.pk)
     for field in save_fields:
         setattr(fresh, field, getattr(backorder, field))
     units = fresh.quantity_allocated if quantity is None else max(0, min(quantity, fresh.quantity_allocated))
     returned = None
+    sources = [(DEFAULT_LOCATION_ID, units)]
+    if at_several:  # stocked at several locations: the units go back where they came from
+        from backorder.services.allocation_locations import units_given_back
+
+        sources = units_given_back(backorder=fresh, units=units) if units else []
     if units:
         fresh.quantity_allocated -= units
-        returned = Allocation.objects.create(backorder=fresh, quantity=-units, source=source)
+        returns = Allocation.objects.bulk_create(
+            Allocation(backorder=fresh, quantity=-given, source=source, location_id=location_id)
+            for location_id, given in sources
+        )
+        returned = returns[0]
     target = to_status or status_for_allocation(fresh)
     always = details is not None
     details = {"units": units, "reason": reason} if details is None else details
@@ -251,7 +296,17 @@ def _release_locked(
         backorder_event_record(backorder=fresh, kind=kind, actor=actor, actor_label=actor_label, details=details)
     for field in ("quantity_allocated", "status", "updated_at", "allocated_at", "cancelled_at"):
         setattr(backorder, field, getattr(fresh, field))
-    if units or backordered_extra:
+    if at_several and (units or backordered_extra):
+        from backorder.services.allocation_locations import units_release_at_locations
+
+        given_back = units_release_at_locations(
+            backorder=fresh, sources=sources, backordered_extra=backordered_extra, reason=f"release:{source}"
+        )
+        _allocate_locked(variant_ids=[fresh.variant_id], source=source, exclude_backorder_id=fresh.pk)
+        by_location = {row.location_id: row.pk for row in given_back}
+        for allocation in returns if units else []:
+            Allocation.objects.filter(pk=allocation.pk).update(adjustment_id=by_location.get(allocation.location_id))
+    elif units or backordered_extra:
         _, adjustment_id = _allocate_locked(
             variant_ids=[fresh.variant_id], source=source, released=units, exclude_backorder_id=fresh.pk,
             backordered_extra=backordered_extra,
@@ -264,11 +319,17 @@ def _release_locked(
     return units
 
 
-def variant_lock(variant_id: int) -> None:
+def variant_lock(variant_id: int) -> bool:
     """Lock the variant's mirror row: every change to its allocations takes this lock first (one lock order,
-    so no deadlocks between allocation, release and cancellation)."""
+    so no deadlocks between allocation, release and cancellation). True when it is stocked at several
+    locations."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Variant._meta.db_table} WHERE bigcommerce_id = %s FOR UPDATE", [variant_id])
+        cursor.execute(
+            f"SELECT {_AT_SEVERAL_SQL} FROM {Variant._meta.db_table} v WHERE v.bigcommerce_id = %s FOR UPDATE OF v",
+            [variant_id],
+        )
+        found = cursor.fetchone()
+    return bool(found and found[0])
 
 
 def _after_stock_change(variant_ids: list[int]) -> None:
@@ -356,7 +417,7 @@ def _lease_end():
 def _send_variant(client, rows: list[StockAdjustment]) -> str:
     items = [
         {
-            "location_id": DEFAULT_LOCATION_ID,
+            "location_id": row.location_id,
             "variant_id": row.variant_id,
             "quantity": row.on_hand_delta,
             **({"qty_backordered": row.qty_backordered_delta} if row.qty_backordered_delta else {}),
@@ -388,17 +449,39 @@ def _send_variant(client, rows: list[StockAdjustment]) -> str:
 
 def _mark_applied(rows: list[StockAdjustment], *, transaction_id: str, in_mirror: bool = False) -> None:
     """BigCommerce has the change: the row stops being owed and its delta enters the mirror, together (unless
-    `in_mirror`: the mirror's stock is a reading that holds the change already)."""
-    on_hand = sum(row.on_hand_delta for row in rows)
-    backordered = sum(row.qty_backordered_delta for row in rows)
+    `in_mirror`: the mirror's stock is a reading that holds the change already), at the row's location."""
+    deltas: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        on_hand, backordered = deltas.get(row.location_id, (0, 0))
+        deltas[row.location_id] = (on_hand + row.on_hand_delta, backordered + row.qty_backordered_delta)
     with transaction.atomic():
-        if not in_mirror:
+        for location_id, (on_hand, backordered) in deltas.items() if not in_mirror else ():
+            if location_id != DEFAULT_LOCATION_ID:
+                _location_stock_add(rows[0].variant_id, location_id, on_hand=on_hand, backordered=backordered)
+                continue
             Variant.objects.filter(bigcommerce_id=rows[0].variant_id, on_hand__isnull=False).update(
                 on_hand=F("on_hand") + on_hand, qty_backordered=F("qty_backordered") + backordered
             )
         StockAdjustment.objects.filter(id__in=[row.id for row in rows]).update(
             status=Adjustment.APPLIED, applied_at=timezone.now(), bigcommerce_transaction_id=transaction_id, error=""
         )
+
+
+_LOCATION_STOCK_ADD_SQL = f"""
+    INSERT INTO {LocationStock._meta.db_table} AS s (variant_id, location_id, on_hand, qty_backordered)
+    SELECT v.bigcommerce_id, %(location)s, GREATEST(%(on_hand)s, 0), GREATEST(%(backordered)s, 0)
+    FROM {Variant._meta.db_table} v WHERE v.bigcommerce_id = %(variant)s AND v.on_hand IS NOT NULL
+    ON CONFLICT (variant_id, location_id) DO UPDATE SET
+        on_hand = s.on_hand + %(on_hand)s, qty_backordered = s.qty_backordered + %(backordered)s
+"""
+
+
+def _location_stock_add(variant_id: int, location_id: int, *, on_hand: int, backordered: int) -> None:
+    """An applied adjustment's delta into the mirror of a location other than the default one (a location
+    the mirror has no reading of yet starts from the delta)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCATION_STOCK_ADD_SQL, {"variant": variant_id, "location": location_id,
+                                                 "on_hand": on_hand, "backordered": backordered})  # fmt: skip
 
 
 def _stale_sending_mark(outcome: Counter) -> None:

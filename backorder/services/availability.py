@@ -130,8 +130,9 @@ def state_for(*, row: VariantAvailability, quantity: int, today: date) -> str:
 
 
 def ship_date_for_new_backorder(
-    *, variant_id: int, quantity: int, queue_ahead: int, today: date | None = None, customer_group_id: int = 0
-) -> date | None:
+    *, variant_id: int, quantity: int, queue_ahead: int, today: date | None = None, customer_group_id: int = 0,
+    pickup_location_id: int | None = None,
+) -> date | None:  # fmt: skip
     """The date a backorder of `quantity` units ships when `queue_ahead` waiting units are before it
     (today when units on hand already cover it; None when nothing gives a basis for a date), by the policy
     of the shopper's customer group (0: guests and shoppers in no group)."""
@@ -140,6 +141,10 @@ def ship_date_for_new_backorder(
     if not rows:
         return None
     row = rows[0]
+    if pickup_location_id is not None:  # collected at a location: that location's stock and incoming units
+        from backorder.services.locations import location_row
+
+        row = location_row(row, pickup_location_id) or row
     today = today or store_today()
     projection = project(row=row, quantity=quantity, today=today, queue_ahead=queue_ahead)
     return projection.ship_date if projection.backordered else today
@@ -180,8 +185,11 @@ def availability_refresh(*, variant_ids: Iterable[int], every_limit: bool = Fals
     ids = sorted(set(variant_ids))
     if not ids:
         return
+    from backorder.services.locations import availability_at_locations
+
     variants = _mirror_variants(ids)
     policies = policies_effective_for_variants(variant_ids=list(variants))
+    at_locations = availability_at_locations(variants=variants, policies=policies)  # None with one location
     owed = units_owed_to_bigcommerce(variants)
     waiting = dict(
         Backorder.objects.filter(variant_id__in=among(variants), status=Backorder.Status.WAITING)
@@ -215,6 +223,8 @@ def availability_refresh(*, variant_ids: Iterable[int], every_limit: bool = Fals
         units_left_before = row.backorder_units_left if row.pk else None
         values = _row_values(variant, policies.get(variant_id), owed.get(variant_id, 0), waiting.get(variant_id, 0),
                              supply.get(variant_id, []))  # fmt: skip
+        if at_locations is not None and variant_id in at_locations:  # stock at several locations
+            values |= at_locations[variant_id]
         changed = any(getattr(row, name) != value for name, value in values.items())
         sellable_before = row.pk is None or sellable_from_stock(row)
         for name, value in values.items():
@@ -255,7 +265,7 @@ _ROW_FIELDS = [
     "product_id", "purchasable", "tracked", "on_hand", "policy_id", "policy_scope", "enabled", "mode",
     "window_opens_on", "window_closes_on", "backorder_units_left", "max_per_order", "supply", "fallback_date",
     "button_label", "product_message", "cart_message", "shipping_preference", "lead_time_days",
-    "lead_time_business_days", "waiting_units",
+    "lead_time_business_days", "waiting_units", "locations",
 ]  # fmt: skip
 
 
@@ -313,7 +323,7 @@ _ROWS_SAVE_SQL = f"""
         policy_scope text, enabled boolean, mode text, window_opens_on date, window_closes_on date,
         backorder_units_left integer, max_per_order integer, supply jsonb, fallback_date date, button_label text,
         product_message text, cart_message text, shipping_preference text, lead_time_days integer,
-        lead_time_business_days boolean, waiting_units integer, version integer)
+        lead_time_business_days boolean, waiting_units integer, locations jsonb, version integer)
     ORDER BY r.variant_id
     ON CONFLICT (variant_id) DO UPDATE SET
         {", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS)},
@@ -362,8 +372,12 @@ def _row_values(variant: MirrorVariant | None, effective, owed: int, waiting: in
 
 
 def _policy_values(policy, *, waiting: int) -> dict:
-    """The part of a variant's availability row that comes from its effective policy."""
-    left = None if policy.max_units is None else max(policy.max_units - waiting, 0)
+    """The part of a variant's availability row that comes from its effective policy (`waiting`: the units
+    booked at the default location, where a backorder to ship is capped)."""
+    from backorder.services.locations import DEFAULT_LOCATION_ID, location_cap
+
+    cap = location_cap(policy, DEFAULT_LOCATION_ID)
+    left = None if cap is None else max(cap - waiting, 0)
     return {
         "mode": policy.mode,
         "window_opens_on": policy.preorder_starts_on,
@@ -392,8 +406,11 @@ def availability_row_under(*, row: VariantAvailability, effective) -> VariantAva
     copy.policy_scope = getattr(effective, "level", "") or ""
     copy.enabled = bool(policy and policy.enabled)
     if policy is not None:
-        for name, value in _policy_values(policy, waiting=row.waiting_units).items():
+        from backorder.services.locations import booked_at, locations_under
+
+        for name, value in _policy_values(policy, waiting=booked_at(row)).items():
             setattr(copy, name, value)
+        copy.locations = locations_under(row.locations, policy)
     return copy
 
 
@@ -451,18 +468,19 @@ def availability_refresh_all() -> None:
 # -- the cap BigCommerce enforces at checkout ------------------------------------------------------------
 
 
-def backorder_limits_wanted(rows: list[VariantAvailability]) -> dict[int, int | None]:
+def backorder_limits_wanted(rows: list[VariantAvailability], *, location_id: int = 1) -> dict[int, int | None]:
     """BigCommerce's `backorder_limit` for the variants of these rows. Checkout cannot tell customer groups
     apart, so when policies differ by group the limit is the most generous any group gets: open (None) when
     any group's is, else the largest; 0 only when no group may backorder. The widget shows each group its own
-    policy, and capture flags a backorder its group's policy does not allow (capture._group_refusals)."""
+    policy, and capture flags a backorder its group's policy does not allow (capture._group_refusals).
+    Each location has its own (`location_id`, services/locations.py)."""
     from backorder.models import Policy
     from backorder.selectors import policies_effective_for_groups
 
     if not rows:
         return {}
     today = store_today()
-    limits = {row.variant_id: backorder_limit_for(row, today=today) for row in rows}
+    limits = {row.variant_id: backorder_limit_for(row, today=today, location_id=location_id) for row in rows}
     named = {group for groups in Policy.objects.exclude(customer_group_ids=[]).values_list(
         "customer_group_ids", flat=True) for group in groups}  # fmt: skip
     if not named:
@@ -472,16 +490,24 @@ def backorder_limits_wanted(rows: list[VariantAvailability]) -> dict[int, int | 
     for per_variant in effective.values():
         for row in rows:
             under = availability_row_under(row=row, effective=per_variant.get(row.variant_id))
-            limit = backorder_limit_for(under, today=today)
+            limit = backorder_limit_for(under, today=today, location_id=location_id)
             current = limits[row.variant_id]
             limits[row.variant_id] = None if current is None or limit is None else max(current, limit)
     return limits
 
 
-def backorder_limit_for(row: VariantAvailability, *, today: date | None = None) -> int | None:
+def backorder_limit_for(
+    row: VariantAvailability, *, today: date | None = None, location_id: int | None = None
+) -> int | None:
     """BigCommerce's `backorder_limit` for a variant: 0 when backorders are off (or a pre-order window is
     closed), else the policy's unit cap (BigCommerce subtracts what it has already backordered), None when
-    unlimited."""
+    unlimited; at one location (`location_id`) the cap there, 0 at a disabled location."""
+    if location_id is not None:
+        from backorder.services.locations import location_row
+
+        row = location_row(row, location_id, booked=True)
+        if row is None:
+            return 0
     if not (row.enabled and row.purchasable and row.tracked):
         return 0
     if not preorder_window_open(row=row, today=today or store_today()):
@@ -503,7 +529,7 @@ def backorder_limits_push_later(*, variant_ids: list[int]) -> None:
 def backorder_limits_push(*, client, variant_ids: list[int]) -> int:
     """Write the caps BigCommerce should enforce, only where they differ from what it has (compare first)."""
     rows = list(VariantAvailability.objects.filter(variant_id__in=variant_ids))
-    limits = backorder_limits_wanted(rows)
+    limits = backorder_limits_wanted(rows, location_id=1)  # the default location (the others: below)
     variants = {
         v.bigcommerce_id: v
         for v in Variant.objects.filter(bigcommerce_id__in=variant_ids, is_deleted=False).select_related("product")
@@ -527,7 +553,9 @@ def backorder_limits_push(*, client, variant_ids: list[int]) -> int:
     for start in range(0, len(settings_items), 2000):
         client.put("/v3/inventory/locations/1/items", json={"settings": settings_items[start : start + 2000]})
     Variant.objects.bulk_update(changed, ["backorder_limit"])
-    return len(changed)
+    from backorder.services.locations import backorder_limits_push_at_locations
+
+    return len(changed) + backorder_limits_push_at_locations(client=client, rows=rows)
 
 
 # -- the storefront answer (ARCHITECTURE.md, "Availability JSON") ------------------------------------------
@@ -609,12 +637,18 @@ def backorders_reschedule(*, variant_ids: Iterable[int], today: date | None = No
         row = rows.get(backorder.variant_id)
         if row is None:
             continue
-        ahead = ahead_by_variant.get(backorder.variant_id, 0)
+        queue_key = backorder.variant_id
+        if backorder.pickup and row.locations:  # collected at its location: that location's queue and stock
+            from backorder.services.locations import location_row
+
+            row = location_row(row, backorder.location_id) or row
+            queue_key = (backorder.variant_id, backorder.location_id)
+        ahead = ahead_by_variant.get(queue_key, 0)
         need = backorder.quantity - backorder.quantity_allocated
         # this backorder's own waiting units are not "ahead" of it: measure the queue before it
         projection = project(row=_without_queue(row), quantity=need, today=today, queue_ahead=ahead)
         new_date = projection.ship_date if projection.backordered else today
-        ahead_by_variant[backorder.variant_id] = ahead + need
+        ahead_by_variant[queue_key] = ahead + need
         if new_date != backorder.expected_ship_date:
             old = backorder.expected_ship_date
             backorder.expected_ship_date = new_date

@@ -55,7 +55,17 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from backorder.models import Allocation, Backorder, BackorderEvent, MerchantTask, Policy, StockAdjustment, Variant
+from backorder.models import (
+    Allocation,
+    Backorder,
+    BackorderEvent,
+    LocationStock,
+    MerchantTask,
+    Policy,
+    StockAdjustment,
+    Variant,
+)
+from backorder.models.locations import DEFAULT_LOCATION_ID
 from backorder.services.allocation import (
     _after_stock_change,
     _release_locked,
@@ -177,8 +187,9 @@ def backorder_cancel_done_in_bigcommerce(
             return False
         if bigcommerce_released_stock:
             extra = -bigcommerce_unreleased_units(
-                variant_id=fresh.variant_id, released=fresh.quantity_allocated, exclude_backorder_id=fresh.pk
-            )
+                variant_id=fresh.variant_id, released=fresh.quantity_allocated, exclude_backorder_id=fresh.pk,
+                location_id=fresh.location_id,
+            )  # fmt: skip
         else:
             extra = -fresh.quantity
         fresh.cancellation_reason = reason[:200]
@@ -191,7 +202,9 @@ def backorder_cancel_done_in_bigcommerce(
     return True
 
 
-def bigcommerce_unreleased_units(*, variant_id: int, released: int, exclude_backorder_id: int) -> int:
+def bigcommerce_unreleased_units(
+    *, variant_id: int, released: int, exclude_backorder_id: int, location_id: int = 1
+) -> int:
     """Of `released` allocated units of a line BigCommerce has just released (refund, cancellation), how many
     it could not take off qty_backordered because that count reached zero (it never goes negative).
 
@@ -202,24 +215,33 @@ def bigcommerce_unreleased_units(*, variant_id: int, released: int, exclude_back
     BigCommerce's count (the mirror, re-read after the refund, plus what we still owe it) is now zero; then
     the units that were not taken off are `released` minus the units the other backorders still wait for.
     A mirror that was not re-read still shows the older, higher count: nothing is corrected, and
-    qty_backordered stays too high (the cap too tight, never too loose)."""
+    qty_backordered stays too high (the cap too tight, never too loose). BigCommerce counts backordered units
+    per location: the count is the one of the location the line was booked at (`location_id`)."""
     if released <= 0:
         return 0
     waiting_elsewhere = (
-        Backorder.objects.filter(variant_id=variant_id, status=Status.WAITING)
+        Backorder.objects.filter(variant_id=variant_id, status=Status.WAITING, location_id=location_id)
         .exclude(pk=exclude_backorder_id)
         .aggregate(units=Sum(F("quantity") - F("quantity_allocated")))["units"]
         or 0
     )
     if waiting_elsewhere >= released:
         return 0
-    mirror = Variant.objects.filter(bigcommerce_id=variant_id).values_list("qty_backordered", flat=True).first()
+    if location_id == DEFAULT_LOCATION_ID:
+        mirror = Variant.objects.filter(bigcommerce_id=variant_id).values_list("qty_backordered", flat=True).first()
+    else:
+        mirror = (
+            LocationStock.objects.filter(variant_id=variant_id, location_id=location_id)
+            .values_list("qty_backordered", flat=True)
+            .first()
+        )
     owed = (
         StockAdjustment.objects.filter(
-            variant_id=variant_id, status__in=(StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING)
+            variant_id=variant_id, location_id=location_id,
+            status__in=(StockAdjustment.Status.PENDING, StockAdjustment.Status.SENDING),
         ).aggregate(units=Sum("qty_backordered_delta"))["units"]
         or 0
-    )
+    )  # fmt: skip
     if mirror is None or mirror + owed > 0:
         return 0
     return released - waiting_elsewhere

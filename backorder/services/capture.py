@@ -12,6 +12,8 @@ Rules (ARCHITECTURE.md, "Inventory model"):
 - A backorder goes by the policy of the order's customer group (the customer's group as BigCommerce says when
   it is captured; a guest's is 0). Checkout cannot tell groups apart, so a line its group's policy does not
   allow is still captured (BigCommerce sold it) and the merchant gets a task to keep or cancel it.
+- A backorder waits where BigCommerce booked its units: an order to collect (its lines name a pickup
+  consignment) at the pickup location, any other at the default location (services/locations.py).
 - The app's view of the order goes back to BigCommerce as one app-only metafield and one staff-note line,
   each compared before writing, so the `store/order/updated` webhook our own write causes changes nothing.
 """
@@ -230,6 +232,7 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
     group = _order_customer_group(client=client, order=order) if grouped else GUESTS
     effective = policies_effective_for_variants(variant_ids=variant_ids, customer_group_id=group)
     refusals = _group_refusals(group=group, wanted=wanted) if grouped else {}
+    pickup_at = _pickup_locations(client=client, order_id=order_id, lines=[line for line, _, _ in wanted])
     cart_id = str(order.get("cart_id") or "")[:64]
     choice = CartChoice.objects.filter(cart_id=cart_id).first() if cart_id else None
     ordered_at = _rfc2822(order.get("date_created")) or timezone.now()
@@ -238,10 +241,18 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
     for line, quantity, source in wanted:
         variant_id, line_id = int(line["variant_id"]), int(line["id"])
         policy = getattr(effective.get(variant_id), "policy", None)
+        location_id = pickup_at.get(line_id)
         ship_date = ship_date_for_new_backorder(
             variant_id=variant_id,
             quantity=quantity,
-            queue_ahead=_queue_ahead(variant_id=variant_id, ordered_at=ordered_at, order_id=order_id, line_id=line_id),
+            queue_ahead=_queue_ahead(
+                variant_id=variant_id,
+                ordered_at=ordered_at,
+                order_id=order_id,
+                line_id=line_id,
+                pickup_location_id=location_id,
+            ),
+            pickup_location_id=location_id,
             customer_group_id=group,
         )
         backorder, is_new = Backorder.objects.get_or_create(
@@ -251,6 +262,7 @@ def _backorders_capture(*, client, order: dict, lines: list[dict], native_backor
                 "order_created_at": ordered_at,
                 "cart_id": cart_id,
                 "channel_id": int(order.get("channel_id") or 1),
+                **({"location_id": location_id, "pickup": True} if location_id is not None else {}),
                 "product_id": int(line.get("product_id") or 0),
                 "variant_id": variant_id,
                 "sku": str(line.get("sku") or "")[:255],
@@ -352,6 +364,25 @@ def _group_not_allowed(*, backorder: Backorder, group: int, reason: str) -> None
     )  # fmt: skip
 
 
+def _pickup_locations(*, client, order_id: int, lines: list[dict]) -> dict[int, int]:
+    """The pickup location of each line to collect (order line id -> location id): lines of a pickup
+    consignment carry its id in `order_pickup_method_id`, and the order's consignments name its location
+    (one more request, only for an order to collect)."""
+    if not any(line.get("order_pickup_method_id") for line in lines):
+        return {}
+    consignments = client.get(f"/v2/orders/{order_id}/consignments") or {}
+    location_of = {
+        int(pickup["id"]): int(pickup["location"]["id"])
+        for pickup in (consignments.get("pickups") or [] if isinstance(consignments, dict) else [])
+        if (pickup.get("location") or {}).get("id") is not None
+    }
+    return {
+        int(line["id"]): location_of[int(line["order_pickup_method_id"])]
+        for line in lines
+        if int(line.get("order_pickup_method_id") or 0) in location_of
+    }
+
+
 def _needs_mirror(lines: list[dict], native_backorders: bool) -> bool:
     return any(
         line.get("variant_id") and (not native_backorders or "quantity_backordered" not in line) for line in lines
@@ -385,13 +416,18 @@ def _backordered_units(line: dict, *, native_backorders: bool, mirror: dict[int,
     return quantity - from_stock, "stock_mirror"
 
 
-def _queue_ahead(*, variant_id: int, ordered_at: datetime, order_id: int, line_id: int) -> int:
-    """Waiting units of the variant that come before this line in FIFO order."""
+def _queue_ahead(
+    *, variant_id: int, ordered_at: datetime, order_id: int, line_id: int, pickup_location_id: int | None = None
+) -> int:
+    """Waiting units of the variant that come before this line in FIFO order (for a line to collect, those
+    waiting at its pickup location)."""
     before = (
         Q(order_created_at__lt=ordered_at)
         | Q(order_created_at=ordered_at, order_id__lt=order_id)
         | Q(order_created_at=ordered_at, order_id=order_id, order_line_id__lt=line_id)
     )
+    if pickup_location_id is not None:
+        before &= Q(pickup=True, location_id=pickup_location_id)
     units = (
         Backorder.objects.filter(before, variant_id=variant_id, status=Status.WAITING)
         .aggregate(units=Sum(F("quantity") - F("quantity_allocated")))

@@ -38,9 +38,9 @@ Trigger = Policy.IncentiveTrigger
 # What a merchant may set; id and timestamps are never taken from the caller.
 EDITABLE_FIELDS = (
     "scope", "bigcommerce_id", "customer_group_ids", "enabled", "mode", "preorder_starts_on", "preorder_ends_on",
-    "max_units", "max_per_order", "lead_time_days", "lead_time_business_days", "fixed_ship_date", "button_label",
-    "product_message", "cart_message", "shipping_preference", "shopper_may_cancel", "incentive_percent",
-    "incentive_trigger", "incentive_after_days",
+    "max_units", "location_limits", "max_per_order", "lead_time_days", "lead_time_business_days",
+    "fixed_ship_date", "button_label", "product_message", "cart_message", "shipping_preference",
+    "shopper_may_cancel", "incentive_percent", "incentive_trigger", "incentive_after_days",
 )  # fmt: skip
 TEMPLATE_FIELDS = ("product_message", "cart_message")
 TEMPLATE_PLACEHOLDERS = ("date", "quantity", "days")
@@ -51,6 +51,7 @@ APPLY_SECONDS = 60  # a background run stops after this and queues the next (wel
 MAX_DAYS = 3650  # a promise further out than ten years is a typo
 MAX_GROUPS = 100  # customer groups one policy may name
 MAX_GROUP_ID = 2**31 - 1
+MAX_UNITS = 2**31 - 1  # a PositiveIntegerField's ceiling (max_units)
 
 
 class StorePolicyRequired(Exception):
@@ -106,6 +107,9 @@ def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
         if name == "customer_group_ids":
             changes[name] = _customer_groups_clean(value, errors)
             continue
+        if name == "location_limits":
+            changes[name] = _location_limits_clean(value, errors)
+            continue
         model_field = Policy._meta.get_field(name)
         if value is None and not model_field.null and model_field.blank and isinstance(model_field.default, str):
             value = ""
@@ -137,6 +141,31 @@ def policy_validate(*, data: dict, instance: Policy | None = None) -> dict:
     if errors:
         raise ValidationError(errors)
     return changes
+
+
+def _location_limits_clean(value, errors: dict) -> dict[str, int | None]:
+    """A cap per location as stored: `{"<BigCommerce location id>": units or null (unlimited)}`, naming only
+    locations of this store (None or {} = `max_units` at every location)."""
+    from backorder.models import Location
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _fail(errors, "location_limits", 'Send an object of location id to units, e.g. {"2": 5}.')
+        return {}
+    known = set(Location.objects.filter(is_removed=False).values_list("bigcommerce_id", flat=True))
+    cleaned: dict[str, int | None] = {}
+    for key, units in value.items():
+        location_id = int(key) if isinstance(key, int | str) and str(key).isdigit() else None
+        if location_id is None or location_id not in known:
+            _fail(errors, "location_limits", f"{key!r} is not a location of this store (see /api/v1/locations/).")
+            continue
+        if units is not None and (isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_UNITS):
+            _fail(errors, "location_limits", f"The cap at location {location_id} must be a whole number of units "
+                  f"from 0 to {MAX_UNITS}, or null for no cap.")  # fmt: skip
+            continue
+        cleaned[str(location_id)] = units
+    return dict(sorted(cleaned.items(), key=lambda item: int(item[0])))
 
 
 def _customer_groups_clean(value, errors: dict) -> list[int]:

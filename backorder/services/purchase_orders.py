@@ -1,4 +1,8 @@
-"""Purchase orders: incoming stock with expected dates, which drive ship dates until it arrives."""
+"""Purchase orders: incoming stock with expected dates, which drive ship dates until it arrives.
+
+A purchase order names the location that receives it (the default location unless the merchant says
+otherwise): its units count as incoming there (services/locations.py), and arrive in BigCommerce's on-hand
+there, to be allocated to the backorders that location fills."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -51,13 +55,49 @@ def purchase_order_lines_validate(*, lines: list[LineInput], today: date) -> dic
     return variants
 
 
+def purchase_order_location_validate(*, location_id: int | None) -> int:
+    """A purchase order is received at one of the store's enabled locations (none named: the default one)."""
+    from backorder.models import Location
+    from backorder.models.locations import DEFAULT_LOCATION_ID
+
+    if location_id is None or location_id == DEFAULT_LOCATION_ID:
+        return DEFAULT_LOCATION_ID
+    if not Location.objects.filter(bigcommerce_id=location_id, enabled=True, is_removed=False).exists():
+        raise ValidationError({"location_id": [f"Location {location_id} is not an enabled location of this store."]})
+    return location_id
+
+
+def _receiving_location_problem(location_id: int) -> str:
+    """Why units cannot arrive at this location now ('' when they can): BigCommerce refuses to change the stock
+    of a disabled location, and a removed one has no stock (the default location is always there)."""
+    from backorder.models import Location
+    from backorder.models.locations import DEFAULT_LOCATION_ID
+
+    if location_id == DEFAULT_LOCATION_ID:
+        return ""
+    location = Location.objects.filter(bigcommerce_id=location_id).first()
+    if location is None or location.is_removed:
+        return f"Location {location_id} no longer exists in BigCommerce: this purchase order cannot be received there."
+    if not location.enabled:
+        return (
+            f"{location.label} is disabled in BigCommerce, which refuses stock changes there: enable it in "
+            "BigCommerce to receive this purchase order."
+        )
+    return ""
+
+
 @transaction.atomic
 def purchase_order_create(
-    *, lines: list[LineInput], supplier: str = "", reference: str = "", notes: str = "", today: date
-) -> PurchaseOrder:
-    """Record stock ordered from a supplier; the variants' ship dates now count on it."""
+    *, lines: list[LineInput], supplier: str = "", reference: str = "", notes: str = "", today: date,
+    location_id: int | None = None,
+) -> PurchaseOrder:  # fmt: skip
+    """Record stock ordered from a supplier, to be received at a location (default: the default location);
+    the variants' ship dates now count on it."""
     variants = purchase_order_lines_validate(lines=lines, today=today)
-    order = PurchaseOrder.objects.create(supplier=supplier.strip(), reference=reference.strip(), notes=notes)
+    location_id = purchase_order_location_validate(location_id=location_id)
+    order = PurchaseOrder.objects.create(
+        supplier=supplier.strip(), reference=reference.strip(), notes=notes, location_id=location_id
+    )
     PurchaseOrderLine.objects.bulk_create(
         PurchaseOrderLine(
             purchase_order=order,
@@ -144,9 +184,9 @@ def purchase_order_cancel(*, order: PurchaseOrder) -> PurchaseOrder:
 def purchase_order_receive(
     *, order: PurchaseOrder, received: list[tuple[int, int]] | None = None
 ) -> PurchaseOrderReceipt:
-    """Units that arrive are added to BigCommerce's on-hand and go through the one allocation path (the
-    oldest waiting backorders first). Nothing given = everything outstanding; more than outstanding is
-    refused."""
+    """Units that arrive are added to BigCommerce's on-hand at the receiving location and go through the one
+    allocation path (the oldest waiting backorders that location fills first). Nothing given = everything
+    outstanding; more than outstanding is refused."""
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
         raise ValidationError({"lines": [f"This purchase order is {order.get_status_display().lower()}."]})
@@ -170,6 +210,8 @@ def purchase_order_receive(
             ]
     if not received:
         errors["lines"] = ["Nothing is outstanding on this purchase order."]
+    if problem := _receiving_location_problem(order.location_id):
+        errors["location_id"] = [problem]
     if errors:
         raise ValidationError(errors)
     for variant_id, quantity in totals.items():
@@ -179,6 +221,7 @@ def purchase_order_receive(
         StockAdjustment.objects.create(
             variant_id=variant_id,
             product_id=lines[variant_id].product_id,
+            location_id=order.location_id,
             on_hand_delta=quantity,
             reason=f"purchase_order:{order.pk}",
         )

@@ -150,8 +150,9 @@ def _take_off(*, backorder: Backorder, line: dict) -> bool:
         quantity = fresh.quantity - units
         released = max(0, fresh.quantity_allocated - quantity)
         unreleased = bigcommerce_unreleased_units(
-            variant_id=fresh.variant_id, released=released, exclude_backorder_id=fresh.pk
-        )
+            variant_id=fresh.variant_id, released=released, exclude_backorder_id=fresh.pk,
+            location_id=fresh.location_id,
+        )  # fmt: skip
         was = fresh.status
         fresh.quantity = quantity
         _release_locked(

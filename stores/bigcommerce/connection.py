@@ -33,6 +33,8 @@ WEBHOOK_SCOPES = [
     "store/product/inventory/order/updated",
     "store/sku/inventory/updated",
     "store/sku/inventory/order/updated",
+    "store/inventory/location/created",
+    "store/inventory/location/updated",
     "store/app/uninstalled",
 ]
 SCRIPT_NAME = "Backorder widget"
@@ -41,6 +43,21 @@ SPACE_SCRIPT_NAME = "Backorder widget space"
 SCRIPTS_PER_APP = 10
 
 _on_connected: list[Callable[[Store], None]] = []
+_scopes_for: list[Callable[[Store], list[str]]] = []
+
+
+def register_webhook_scopes(step: Callable[[Store], list[str]]) -> Callable[[Store], list[str]]:
+    """Domain apps add the scopes one store needs beyond WEBHOOK_SCOPES (e.g. per-location stock events for a
+    store with several locations); `step(store)` runs in the store's schema."""
+    if step not in _scopes_for:
+        _scopes_for.append(step)
+    return step
+
+
+def webhook_scopes(store: Store) -> list[str]:
+    """Every scope this store should have a hook for."""
+    extra = [scope for step in _scopes_for for scope in step(store) if scope not in WEBHOOK_SCOPES]
+    return [*WEBHOOK_SCOPES, *dict.fromkeys(extra)]
 
 
 def register_on_connected(step: Callable[[Store], None]) -> Callable[[Store], None]:
@@ -113,7 +130,7 @@ def webhooks_register(*, store: Store, client: BigCommerceClient) -> dict:
         if hook.get("destination") == destination:
             existing.setdefault(hook["scope"], []).append(hook)
     created = updated = 0
-    for scope in WEBHOOK_SCOPES:
+    for scope in webhook_scopes(store):
         hooks = existing.pop(scope, [])
         for extra in hooks[1:]:
             client.delete(f"/v3/hooks/{extra['id']}")

@@ -35,11 +35,22 @@
   };
   const ACTORS = { system: "Backorder", merchant: "Merchant", shopper: "Shopper", staff: "Support", bigcommerce: "BigCommerce" };
 
+  // A store with several locations names where units came from and where a pickup waits (labels, when known).
+  const locationLabels = new Map();
+  async function locationNames(backorder) {
+    const elsewhere = backorder.pickup || backorder.timeline.some((event) => (event.details || {}).location_id > 1);
+    if (!elsewhere || locationLabels.size) return;
+    try {
+      for (const location of await api("/api/v1/locations/")) locationLabels.set(location.location_id, location.label);
+    } catch (error) { /* the ids are shown instead */ }
+  }
+  const locationName = (locationId) => locationLabels.get(locationId) || `location ${locationId}`;
+
   function eventText(event) {
     const d = event.details || {};
     const bits = [];
     if (d.from !== undefined || d.to !== undefined) bits.push(`${fmt.date(d.from)} → ${fmt.date(d.to)}`);
-    if (d.units) bits.push(`${d.units} unit${d.units === 1 ? "" : "s"}${d.source ? " from " + sourceText(d.source) : ""}`);
+    if (d.units) bits.push(`${d.units} unit${d.units === 1 ? "" : "s"}${d.source ? " from " + sourceText(d.source) : ""}${d.location_id > 1 ? ` at ${locationName(d.location_id)}` : ""}`);
     if (d.quantity_shipped) bits.push(`${d.quantity_shipped} shipped`);
     if (d.amount) bits.push(`amount ${d.amount}`);
     if (d.reason) bits.push(d.reason);
@@ -149,6 +160,7 @@
     try {
       const backorder = await api(`/api/v1/backorders/${id}/`);
       const mail = await emails(backorder);
+      await locationNames(backorder);
       document.querySelector("[data-title]").textContent = `Order #${backorder.order_id}: ${backorder.product_name || "variant " + backorder.variant_id}`;
       document.title = `Order #${backorder.order_id} · Backorders`;
       replace(document.querySelector("[data-lead]"), badge(backorder.status), " ",
@@ -185,6 +197,8 @@
               h("dt", null, "Name"), h("dd", null, backorder.customer_name || "—"),
               h("dt", null, "E-mail"), h("dd", null, h("a", { href: `mailto:${backorder.customer_email}` }, backorder.customer_email)),
               h("dt", null, "Shipping"), h("dd", null, backorder.shipping_preference.replace(/_/g, " ")),
+              // A store with several locations: an order to collect waits at its pickup location.
+              backorder.pickup ? [h("dt", null, "Collect at"), h("dd", null, locationName(backorder.location_id))] : null,
               h("dt", null, "Order"), h("dd", null, `#${backorder.order_id}`))))));
     } catch (error) {
       if (error.status === 404) {

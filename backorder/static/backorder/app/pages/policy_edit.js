@@ -41,7 +41,46 @@
     data.incentive_percent = percent === "" ? null : percent;
     if (data.scope === "store") data.bigcommerce_id = null;
     data.customer_group_ids = chosenGroups();
+    data.location_limits = locationLimits();
     return data;
+  }
+
+  // -- a cap per location (a store with several BigCommerce locations) ------------------------------------
+  const limitList = document.querySelector("[data-location-limit-list]");
+  let limitsSaved = {}; // as saved: a location set to "no cap" (null, through the API) stays so while left empty
+
+  function locationLimits() {
+    const limits = { ...limitsSaved };
+    limitList.querySelectorAll("input[data-location]").forEach((input) => {
+      const raw = input.value.trim();
+      if (raw !== "") limits[input.dataset.location] = Number(raw);
+      else if (limits[input.dataset.location] !== null) delete limits[input.dataset.location];
+    });
+    return limits;
+  }
+
+  function fillLocationLimits(limits) {
+    limitsSaved = { ...(limits || {}) };
+    limitList.querySelectorAll("input[data-location]").forEach((input) => {
+      const units = limitsSaved[input.dataset.location];
+      input.value = units === null || units === undefined ? "" : units;
+    });
+  }
+
+  async function loadLocations() {
+    let locations = [];
+    try { locations = await api("/api/v1/locations/"); } catch (error) { return; }
+    if (locations.length < 2) return;
+    replace(limitList, ...locations.map((location) => {
+      const id = `location-limit-${location.location_id}`;
+      const units = limitsSaved[String(location.location_id)];
+      return h("div", { class: "field" },
+        h("label", { for: id }, location.label + (location.is_default ? " (default)" : "") + (location.enabled ? "" : " (disabled)")),
+        h("input", { class: "input", type: "number", min: "0", id, inputmode: "numeric", "data-location": String(location.location_id),
+          value: units === null || units === undefined ? "" : String(units), placeholder: units === null ? "No cap" : "As above",
+          "aria-describedby": "location-limits-help" }));
+    }));
+    document.querySelector("[data-location-limits]").hidden = false;
   }
 
   // -- whom it is for: customer groups ---------------------------------------------------------------------
@@ -92,6 +131,7 @@
     for (const name of TEXTS) form.elements[name].value = policy[name] || (name === "incentive_trigger" ? "" : form.elements[name].value);
     form.elements.incentive_percent.value = policy.incentive_percent === null || policy.incentive_percent === undefined ? "" : Number(policy.incentive_percent);
     tickGroups(policy.customer_group_ids || []);
+    fillLocationLimits(policy.location_limits);
   }
 
   function syncVisibility() {
@@ -328,7 +368,7 @@
       syncVisibility();
       const scope = form.elements.scope.value;
       const target = Number(form.elements.bigcommerce_id.value) || null;
-      await Promise.all([loadCategories(), describeTarget(scope, target), loadGroups()]);
+      await Promise.all([loadCategories(), describeTarget(scope, target), loadGroups(), loadLocations()]);
       if (saved) tickGroups(saved.customer_group_ids || []);
       syncVisibility();
       if (!previewVariant) await firstVariant();

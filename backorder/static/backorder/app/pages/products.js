@@ -1,7 +1,7 @@
 /* Products: one row per variant with stock, waiting and incoming units, the policy that applies and why. */
 (function () {
   "use strict";
-  const { api, h, replace, fmt, state, debounce, query, pager } = window.BO;
+  const { api, h, replace, fmt, state, debounce, query, pager, toast } = window.BO;
 
   const PAGE_SIZE = 25;
   const form = document.querySelector("[data-filters]");
@@ -43,6 +43,35 @@
       h("div", { class: "cell-sub" }, `“${row.storefront.button_label}”${row.storefront.message ? " · " + row.storefront.message : ""}`));
   }
 
+  // Per location (a store with several): a line under the variant's figure for each location.
+  function byLocation(row, figure) {
+    if (!row.locations || !row.locations.length) return null;
+    return h("ul", { class: "cell-sub plain-list", "aria-label": "By location" }, row.locations.map((at) =>
+      h("li", null, `${at.label}${at.enabled ? "" : " (disabled)"}: ${figure(at)}`)));
+  }
+
+  async function loadLocations() {
+    const panel = document.querySelector("[data-locations]");
+    let locations;
+    try { locations = await api("/api/v1/locations/"); } catch (error) { return; }
+    if (locations.length < 2) return;
+    panel.hidden = false;
+    replace(panel.querySelector("[data-locations-list]"), locations.map((location) => {
+      const id = `sells-online-${location.location_id}`;
+      const box = h("input", { type: "checkbox", id, checked: location.sells_online, disabled: location.is_default,
+        onchange: async () => {
+          try {
+            await api(`/api/v1/locations/${location.location_id}/`, { method: "PATCH", body: { sells_online: box.checked } });
+            toast(`${location.label} ${box.checked ? "now sells" : "no longer sells"} online; the storefront follows in a moment.`);
+          } catch (error) { box.checked = !box.checked; toast(error.message, "error"); }
+        } });
+      const notes = [location.is_default ? "default location, the shipping origin" : "",
+        location.enabled ? "" : "disabled in BigCommerce: its stock counts nowhere"].filter(Boolean);
+      return h("li", null, box, " ", h("label", { for: id }, `${location.label} sells online`),
+        notes.length ? h("span", { class: "muted small" }, ` (${notes.join("; ")})`) : null);
+    }));
+  }
+
   async function load() {
     const mine = ++sequence;
     const current = values();
@@ -67,8 +96,10 @@
         h("tbody", null, body.results.map((row) => h("tr", null,
           h("td", null, h("div", { class: "cell-title" }, row.product_name),
             h("div", { class: "cell-sub" }, [row.option_label, row.sku, `variant ${row.variant_id}`].filter(Boolean).join(" · "))),
-          h("td", { class: "num" }, row.tracked ? fmt.number(row.on_hand) : h("span", { class: "muted" }, "not tracked")),
-          h("td", { class: "num" }, row.units_waiting ? h("a", { href: `/backorders/?variant_id=${row.variant_id}&status=waiting` }, fmt.number(row.units_waiting)) : "0"),
+          h("td", { class: "num" }, row.tracked ? fmt.number(row.on_hand) : h("span", { class: "muted" }, "not tracked"),
+            row.tracked ? byLocation(row, (at) => fmt.number(at.on_hand)) : null),
+          h("td", { class: "num" }, row.units_waiting ? h("a", { href: `/backorders/?variant_id=${row.variant_id}&status=waiting` }, fmt.number(row.units_waiting)) : "0",
+            byLocation(row, (at) => `${fmt.number(at.units_waiting)} waiting`)),
           h("td", { class: "num" }, row.units_incoming ? fmt.number(row.units_incoming) : "0",
             row.next_delivery ? h("div", { class: "cell-sub" }, `first ${fmt.date(row.next_delivery)}`) : null),
           policyCell(row), storefrontCell(row)))))),
@@ -82,5 +113,6 @@
   form.addEventListener("input", debounce((event) => { if (event.target.name === "q") { page = 1; load(); } }, 350));
   form.addEventListener("change", (event) => { if (event.target.name !== "q") { page = 1; load(); } });
   form.addEventListener("submit", (event) => { event.preventDefault(); page = 1; load(); });
+  loadLocations();
   load();
 })();

@@ -141,6 +141,14 @@
     document.querySelector("[data-title]").textContent = order.reference ? `Purchase order ${order.reference}` : `Purchase order ${order.id}`;
     replace(document.querySelector("[data-lead]"), badge(order.status), " ", order.supplier ? `from ${order.supplier} · ` : "",
       `created ${fmt.date(order.created_at)}`);
+    if (order.location_id && order.location_id !== 1) { // a store with several locations: where the units arrive
+      const at = h("span", { "data-location": "" }, ` · received at location ${order.location_id}`);
+      document.querySelector("[data-lead]").append(at);
+      api("/api/v1/locations/").then((locations) => {
+        const found = locations.find((location) => location.location_id === order.location_id);
+        if (found) at.textContent = ` · received at ${found.label}`;
+      }).catch(() => {});
+    }
     const cancellable = order.status === "open" || order.status === "partly_received";
     replace(actions, cancellable ? h("button", { type: "button", class: "btn btn-danger-outline", onclick: async (event) => {
       const button = event.currentTarget;

@@ -46,6 +46,7 @@
     linesError.hidden = true;
     const payload = { supplier: form.elements.supplier.value, reference: form.elements.reference.value,
       notes: form.elements.notes.value, lines: lines() };
+    if (form.elements.location_id.value) payload.location_id = Number(form.elements.location_id.value);
     if (payload.lines.some((line) => !line.variant_id)) {
       linesError.textContent = "Choose a variant on every line (or remove the empty line).";
       linesError.hidden = false;
@@ -72,6 +73,18 @@
       else toast("Check the lines.", "danger");
     }
   });
+
+  // A store with several locations chooses where the units arrive (the default location unless told).
+  api("/api/v1/locations/").then((locations) => {
+    const open = locations.filter((location) => location.enabled);
+    if (open.length < 2) return;
+    const select = form.elements.location_id;
+    for (const location of open) {
+      select.append(window.BO.h("option", { value: String(location.location_id), selected: location.is_default },
+        location.label + (location.is_default ? " (default)" : "")));
+    }
+    form.querySelector("[data-location-field]").hidden = false;
+  }).catch(() => {});
 
   const variant = new URLSearchParams(window.location.search).get("variant_id");
   if (variant) {

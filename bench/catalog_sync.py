@@ -4,8 +4,9 @@ The sandbox (10,000 products x 3 variants by default) runs in its own process, w
 rate limit (150 requests / 30 s); how long it took to build its catalog is reported too. Each sync runs in a
 process of its own (bench/_catalog_sync_once.py) into a fresh store schema: this checkout's code, and, for
 the same-run comparison, the code of `--before` (a commit, extracted with `git archive` into a temporary
-directory; `--before none` skips it). The two sides alternate (before, after, then after, before, ...), so a
-machine that gets busier or quieter during the run weighs on both alike.
+directory, syncing into a database of its own that its code migrated; `--before none` skips it). The two
+sides alternate (before, after, then after, before, ...), so a machine that gets busier or quieter during the
+run weighs on both alike.
 Run: ./bin/bench sync [--products 10000] [--rounds 2] [--before e17224c]
      (or: python -m bench.catalog_sync ... with DATABASE_URL set)
 """
@@ -13,12 +14,14 @@ Run: ./bin/bench sync [--products 10000] [--rounds 2] [--before e17224c]
 import argparse
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "e17224c"  # the sync before issue 17's set-based writes and reading ahead
@@ -47,12 +50,29 @@ def code_of(commit: str, into: Path) -> Path:
     return into
 
 
-def sync_once(tree: Path, api_url: str, token: str) -> dict:
+def database_of_its_own(tree: Path, suffix: str) -> dict:
+    """The environment for running `tree`'s code against a database of its own (`<DATABASE_URL's name>_<suffix>`,
+    made afresh and migrated by that code): older code cannot write to a schema later migrations changed."""
+    import psycopg
+
+    base = os.environ["DATABASE_URL"]
+    parts = urlsplit(base)
+    name = (parts.path.lstrip("/") or "backorder") + f"_{suffix}"
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=tree, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    return env
+
+
+def sync_once(tree: Path, api_url: str, token: str, env: dict | None = None) -> dict:
     """One full sync by the code in `tree`, in a process of its own."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "_catalog_sync_once.py"), "--tree", str(tree),
          "--api-url", api_url, "--token", token],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"the sync by {tree} failed:\n{done.stderr[-2000:]}")
@@ -93,13 +113,15 @@ def main() -> dict:
     try:
         with tempfile.TemporaryDirectory(prefix="sync-before-") as tmp:
             sides = {"after": ROOT}
+            envs: dict[str, dict | None] = {"after": None}
             if args.before != "none":
                 sides = {"before": code_of(args.before, Path(tmp)), "after": ROOT}
+                envs["before"] = database_of_its_own(sides["before"], "sync_before")
             runs: dict[str, list[dict]] = {side: [] for side in sides}
             for round_number in range(args.rounds):
                 order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
                 for side in order:
-                    result = sync_once(sides[side], api_url, token)
+                    result = sync_once(sides[side], api_url, token, envs[side])
                     print(f"round {round_number + 1}, {side}: {json.dumps(result)}", file=sys.stderr, flush=True)
                     runs[side].append(result)
     finally:

@@ -93,6 +93,23 @@ _LOCK_SQL = f"""
 # backorder in this transaction (units_release); they are already off BigCommerce's on-hand, hence the netting.
 # Per variant only the first `free` waiting backorders can get a unit (each wants at least one), so the
 # window runs over at most `free` rows of each queue, whatever its length.
+# Shared by the allocation statements here and in allocation_locations.py: the `given` units (backorder id, units)
+# applied to their backorders, and what a statement returns (units, the first adjustment's id, the backorders now
+# fully allocated, and partly).
+_UNITS_GIVEN_CTE = f"""updated AS (
+    UPDATE {Backorder._meta.db_table} b
+    SET quantity_allocated = b.quantity_allocated + g.units,
+        status = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN 'allocated' ELSE b.status END,
+        allocated_at = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN now() ELSE b.allocated_at END,
+        updated_at = now()
+    FROM given g
+    WHERE b.id = g.id
+    RETURNING b.id, b.variant_id, g.units, b.status, b.quantity_allocated
+),"""
+_ALLOCATED_RESULT = """SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment),
+       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id),
+       ARRAY(SELECT id FROM updated WHERE status <> 'allocated' ORDER BY id)"""
+
 _ALLOCATE_SQL = f"""
 WITH stock AS (
     SELECT v.bigcommerce_id AS variant_id, p.bigcommerce_id AS product_id, %(released)s::int AS released,
@@ -135,16 +152,7 @@ adjustment AS (
     HAVING stock.released - COALESCE(SUM(given.units), 0) <> 0 OR %(backordered_extra)s <> 0
     RETURNING id, variant_id
 ),
-updated AS (
-    UPDATE {Backorder._meta.db_table} b
-    SET quantity_allocated = b.quantity_allocated + g.units,
-        status = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN 'allocated' ELSE b.status END,
-        allocated_at = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN now() ELSE b.allocated_at END,
-        updated_at = now()
-    FROM given g
-    WHERE b.id = g.id
-    RETURNING b.id, b.variant_id, g.units, b.status, b.quantity_allocated
-),
+{_UNITS_GIVEN_CTE}
 allocations AS (
     INSERT INTO {Allocation._meta.db_table} (backorder_id, quantity, source, adjustment_id, created_at)
     SELECT u.id, u.units, %(source)s, a.id, now() FROM updated u LEFT JOIN adjustment a ON a.variant_id = u.variant_id
@@ -157,9 +165,7 @@ events AS (
            jsonb_build_object('units', u.units, 'quantity_allocated', u.quantity_allocated, 'source', %(source)s)
     FROM updated u
 )
-SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment),
-       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id),
-       ARRAY(SELECT id FROM updated WHERE status <> 'allocated' ORDER BY id)
+{_ALLOCATED_RESULT}
 """
 
 

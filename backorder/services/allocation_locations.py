@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from backorder.models import Allocation, Backorder, BackorderEvent, LocationStock, Product, StockAdjustment, Variant
 from backorder.models.locations import DEFAULT_LOCATION_ID
+from backorder.services.allocation import _ALLOCATED_RESULT, _UNITS_GIVEN_CTE
 
 _ALLOCATE_AT_SQL = f"""
 WITH stock AS (
@@ -65,16 +66,7 @@ adjustment AS (
     ORDER BY m.variant_id, m.location_id <> %(location)s, m.location_id
     RETURNING id, variant_id, location_id
 ),
-updated AS (
-    UPDATE {Backorder._meta.db_table} b
-    SET quantity_allocated = b.quantity_allocated + g.units,
-        status = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN 'allocated' ELSE b.status END,
-        allocated_at = CASE WHEN b.quantity_allocated + g.units >= b.quantity THEN now() ELSE b.allocated_at END,
-        updated_at = now()
-    FROM given g
-    WHERE b.id = g.id
-    RETURNING b.id, b.variant_id, g.units, b.status, b.quantity_allocated
-),
+{_UNITS_GIVEN_CTE}
 allocations AS (
     INSERT INTO {Allocation._meta.db_table} (backorder_id, quantity, source, adjustment_id, location_id, created_at)
     SELECT u.id, u.units, %(source)s, a.id, %(location)s, now()
@@ -89,9 +81,7 @@ events AS (
                               'location_id', %(location)s)
     FROM updated u
 )
-SELECT (SELECT COALESCE(SUM(units), 0) FROM updated), (SELECT MIN(id) FROM adjustment),
-       ARRAY(SELECT id FROM updated WHERE status = 'allocated' ORDER BY id),
-       ARRAY(SELECT id FROM updated WHERE status <> 'allocated' ORDER BY id)
+{_ALLOCATED_RESULT}
 """
 
 

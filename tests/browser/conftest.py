@@ -12,6 +12,7 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,13 @@ def layout_shift(page) -> float:
 
 def layout_shifts(page) -> list[dict]:
     return page.evaluate("window.__layoutShifts")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def screenshot_settled(page, name: str) -> None:
+    """Save the whole page as artifacts/screenshots/<name>.png once its requests have settled."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

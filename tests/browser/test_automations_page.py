@@ -7,8 +7,6 @@ settings, copy its secret, send a test event and see it delivered in the endpoin
 artifacts/screenshots/automations-*.png.
 """
 
-from pathlib import Path
-
 import pytest
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -19,6 +17,7 @@ from backorder.models import Backorder
 from stores import provisioning, services, tenancy
 from stores.bigcommerce.sandbox import SandboxServer
 from tests.backorder.conftest import backorder_make, variant_make
+from tests.browser.conftest import screenshot_settled
 from tests.fixtures.bigcommerce import drop_store_schemas
 
 try:
@@ -29,7 +28,6 @@ except ImportError:
     expect = None
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -55,9 +53,7 @@ def console_errors_expected(console_errors_expected):
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SCREENSHOTS / f"automations-{name}.png"), full_page=True)
+    screenshot_settled(page, f"automations-{name}")
 
 
 def test_a_merchant_installs_a_template_switches_it_on_and_sees_its_run_and_a_webhook_delivered(page, shop):

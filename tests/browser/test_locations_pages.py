@@ -6,7 +6,6 @@ Screenshots go to artifacts/screenshots/locations-*.png."""
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
@@ -19,6 +18,7 @@ from backorder.services.locations import locations_sync
 from stores import provisioning, services, tenancy
 from stores.bigcommerce.connection import client_for
 from stores.bigcommerce.sandbox import SandboxServer
+from tests.browser.conftest import screenshot_settled
 from tests.fixtures.bigcommerce import drop_store_schemas
 
 try:
@@ -29,7 +29,6 @@ except ImportError:
     expect = None
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 STORE_HASH = "locations1"
 
 
@@ -79,9 +78,7 @@ def console_errors_expected(console_errors_expected):
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SCREENSHOTS / f"locations-{name}.png"), full_page=True)
+    screenshot_settled(page, f"locations-{name}")
 
 
 def test_the_merchant_sees_and_sets_up_three_locations(page, three_locations):
